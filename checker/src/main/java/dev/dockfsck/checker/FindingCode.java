@@ -1,0 +1,111 @@
+package dev.dockfsck.checker;
+
+/**
+ * Every finding code dockfsck reports. Codes are stable: tools and people match on them.
+ * Each has one default severity, one documented consequence (what the user sees), and whether it
+ * makes its subject unusable ("damaged"), which is what {@code affects} propagates.
+ * docs/findings.md documents each one; a test keeps the two in step.
+ */
+public enum FindingCode {
+    // ---- layers (layerdb/sha256/<chainID>) ----
+    LAYER_FILE_MISSING(Severity.ERROR, true,
+            "dockerd skips the layer at start (debug log only); every image on it: \"layer does not exist, not restoring image\"; "
+                    + "a later docker load/pull of such an image fails with \"failed to register layer: rename .../layerdb/tmp/write-set-N "
+                    + ".../layerdb/sha256/<chainID>: file exists\""),
+    LAYER_FILE_INVALID(Severity.ERROR, true,
+            "dockerd skips the layer at start; its images vanish and re-loading them fails with \"rename ... file exists\""),
+    LAYER_PARENT_MISSING(Severity.ERROR, true,
+            "dangling layer: dockerd cannot load it (\"layer does not exist\"); its images vanish"),
+    LAYER_PARENT_DAMAGED(Severity.ERROR, true,
+            "dockerd cannot load a layer whose parent failed to load; its images vanish and re-loading them fails with "
+                    + "\"rename ... file exists\""),
+    LAYER_CHAINID_MISMATCH(Severity.ERROR, true,
+            "the layer is stored under the wrong chainID: images that need the real chainID do not find it, and a re-load "
+                    + "registers a second copy"),
+    LAYER_CACHE_DIR_MISSING(Severity.ERROR, true,
+            "\"stat /var/lib/docker/overlay2/<id>: no such file or directory\" when a container on it runs; docker save fails"),
+    LAYER_TAR_SPLIT_MISSING(Severity.WARNING, false,
+            "the layer's content can no longer be proven or exported: docker save and docker push of its images fail"),
+    LAYER_TAR_SPLIT_CORRUPT(Severity.ERROR, false,
+            "the layer's content can no longer be proven: docker save and docker push of its images fail"),
+    LAYER_CONTENT_MISMATCH(Severity.ERROR, true,
+            "nothing at first: dockerd trusts registered layers and docker load/pull skip them; containers start with "
+                    + "missing, truncated or corrupt files (\"exec format error\", bad data); docker save fails with "
+                    + "\"file integrity checksum failed\""),
+    LAYER_UNREFERENCED(Severity.INFO, false,
+            "no image or container uses the layer; the next docker load or pull of an image with this chainID reuses it "
+                    + "unchecked"),
+
+    // ---- overlay2 dirs of layers and containers ----
+    OVERLAY_DIFF_MISSING(Severity.ERROR, true,
+            "the layer has no files: containers on it fail to mount or start without its content"),
+    OVERLAY_LINK_INVALID(Severity.ERROR, true,
+            "\"error creating overlay mount to .../merged: too many levels of symbolic links\" or "
+                    + "\"readlink /var/lib/docker/overlay2/l: invalid argument\" when a container on it is created or started"),
+    OVERLAY_SYMLINK_MISSING(Severity.ERROR, true,
+            "\"error creating overlay mount to .../merged: no such file or directory\" when a container on it starts"),
+    OVERLAY_SYMLINK_DANGLING(Severity.WARNING, false,
+            "an l/ symlink points at nothing: mounts that name it fail with \"no such file or directory\""),
+    OVERLAY_LOWER_INVALID(Severity.ERROR, true,
+            "\"error creating overlay mount to .../merged\" (\"too many levels of symbolic links\", \"no such file or "
+                    + "directory\" or \"invalid argument\") when a container on it is created or started, or the "
+                    + "container sees the wrong lower layers"),
+
+    // ---- images ----
+    IMAGE_CONFIG_INVALID(Severity.ERROR, true,
+            "dockerd drops the image at start: \"invalid image ... failed to verify\" or a JSON error; it is gone from docker images"),
+    IMAGE_LAYER_MISSING(Severity.ERROR, true,
+            "dockerd drops the image at start: \"layer does not exist, not restoring image <id>\"; docker run of it fails"),
+
+    // ---- references ----
+    REPOSITORIES_INVALID(Severity.ERROR, true,
+            "dockerd refuses to start: \"Couldn't create reference store repository: EOF\" (or a JSON error)"),
+    REFERENCE_TARGET_MISSING(Severity.WARNING, false,
+            "the tag names an image that is not in the store: docker run of the tag fails with \"No such image\" "
+                    + "(or tries a pull)"),
+
+    // ---- containers ----
+    CONTAINER_CONFIG_INVALID(Severity.ERROR, true,
+            "dockerd cannot load the container at start (\"failed to load container\"); it is gone from docker ps -a"),
+    CONTAINER_LAYER_MISSING(Severity.ERROR, true,
+            "the container's read-write or init layer is missing or broken: docker start fails to mount it"),
+    CONTAINER_IMAGE_DAMAGED(Severity.ERROR, true,
+            "the container's image is missing or damaged: docker start fails, or runs on damaged files"),
+
+    // ---- leftovers (disk space lost for good) ----
+    ORPHAN_CACHE_DIR(Severity.WARNING, false,
+            "an overlay2 dir no layer or container uses (an interrupted extraction): dockerd never removes it; its "
+                    + "disk space is lost"),
+    STALE_WRITE_SET(Severity.WARNING, false,
+            "an uncommitted layer transaction: dockerd never removes it; its disk space is lost"),
+    INTERRUPTED_REMOVAL(Severity.WARNING, false,
+            "a layer deletion that was interrupted: dockerd never finishes it; its disk space is lost"),
+    STALE_IMPORT_TMP(Severity.WARNING, false,
+            "the copy of an archive from an interrupted docker load: dockerd never removes it; its disk space is lost"),
+    UNEXPECTED_ENTRY(Severity.WARNING, false,
+            "an entry dockerd would not have written (bad name, symlink, wrong type, unreadable): dockerd ignores or "
+                    + "trips over it");
+
+    private final Severity severity;
+    private final boolean damaging;
+    private final String consequence;
+
+    FindingCode(Severity severity, boolean damaging, String consequence) {
+        this.severity = severity;
+        this.damaging = damaging;
+        this.consequence = consequence;
+    }
+
+    public Severity severity() {
+        return severity;
+    }
+
+    /** Whether the finding makes its subject unusable (and so everything that stands on it). */
+    public boolean damaging() {
+        return damaging;
+    }
+
+    public String consequence() {
+        return consequence;
+    }
+}

@@ -1,0 +1,2 @@
+/** The picocli entry point of dockfsck. */
+package dev.dockfsck.cli;

@@ -1,0 +1,205 @@
+package dev.dockfsck.model.fs;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dockfsck.model.Defect;
+import dev.dockfsck.model.Parsed;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Read-only, link-safe access to the files of a store. Nothing here follows a symbolic link,
+ * nothing throws on bad content, and every failure is a {@link Defect} naming the path.
+ */
+public final class StoreFiles {
+    /** dockerd's own metadata files are tiny; anything beyond this is not one of them. */
+    public static final long MAX_SMALL_FILE = 64L * 1024 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private StoreFiles() {
+    }
+
+    public static FileKind kindOf(Path p) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                return FileKind.SYMLINK;
+            }
+            if (a.isDirectory()) {
+                return FileKind.DIRECTORY;
+            }
+            if (a.isRegularFile()) {
+                return FileKind.REGULAR;
+            }
+            return FileKind.OTHER;
+        } catch (NoSuchFileException e) {
+            return FileKind.MISSING;
+        } catch (IOException | SecurityException e) {
+            return FileKind.OTHER;
+        }
+    }
+
+    /** Reads a regular file of at most {@code max} bytes, never through a link. */
+    public static Parsed<byte[]> readBytes(Path p, long max) {
+        FileKind k = kindOf(p);
+        switch (k) {
+            case MISSING:
+                return Parsed.bad(new Defect(Defect.Kind.MISSING, p, ""));
+            case SYMLINK:
+                return Parsed.bad(new Defect(Defect.Kind.SYMLINK, p, "-> " + readLink(p).orElse("?")));
+            case DIRECTORY:
+                return Parsed.bad(new Defect(Defect.Kind.WRONG_TYPE, p, "a directory"));
+            case OTHER:
+                return Parsed.bad(new Defect(Defect.Kind.WRONG_TYPE, p, "not a regular file"));
+            default:
+                break;
+        }
+        try (InputStream in = Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] b = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+            if (b.length > max) {
+                return Parsed.bad(new Defect(Defect.Kind.TOO_LARGE, p, "over " + max + " bytes"));
+            }
+            return Parsed.ok(b);
+        } catch (NoSuchFileException e) {
+            return Parsed.bad(new Defect(Defect.Kind.MISSING, p, ""));
+        } catch (AccessDeniedException e) {
+            return Parsed.bad(new Defect(Defect.Kind.UNREADABLE, p, "permission denied"));
+        } catch (IOException | SecurityException e) {
+            return Parsed.bad(new Defect(Defect.Kind.UNREADABLE, p, String.valueOf(e.getMessage())));
+        }
+    }
+
+    /**
+     * Reads a small text file as dockerd does for its one-line metadata files: UTF-8, white space
+     * trimmed; blank content is {@link Defect.Kind#EMPTY}, invalid UTF-8 is MALFORMED.
+     */
+    public static Parsed<String> readLine(Path p) {
+        return readBytes(p, 4096).map(bytes -> {
+            String s;
+            try {
+                s = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not UTF-8 text"));
+            }
+            String t = s.strip();
+            if (t.isEmpty()) {
+                return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, bytes.length == 0 ? "" : bytes.length + " blank bytes"));
+            }
+            return Parsed.ok(t);
+        });
+    }
+
+    /** Parses JSON bytes into a tree; empty, cut-off and garbled input become defects. */
+    public static Parsed<JsonNode> parseJson(Path p, byte[] bytes) {
+        if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+            return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, ""));
+        }
+        try {
+            JsonNode n = JSON.readTree(bytes);
+            if (n == null || n.isMissingNode()) {
+                return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, ""));
+            }
+            return Parsed.ok(n);
+        } catch (JsonEOFException e) {
+            return Parsed.bad(new Defect(Defect.Kind.TRUNCATED, p, "JSON ends after " + bytes.length + " bytes"));
+        } catch (JsonParseException e) {
+            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not JSON: " + e.getMessage()));
+        }
+    }
+
+    public static Parsed<JsonNode> readJson(Path p) {
+        return readBytes(p, MAX_SMALL_FILE).map(b -> parseJson(p, b));
+    }
+
+    public static Optional<String> readLink(Path p) {
+        try {
+            return Optional.of(Files.readSymbolicLink(p).toString());
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Lists a real directory (not a link to one), sorted by name; a missing directory is an empty
+     * listing, anything else that keeps it from being listed is a defect.
+     */
+    public static Parsed<List<DirEntry>> list(Path dir) {
+        FileKind k = kindOf(dir);
+        if (k == FileKind.MISSING) {
+            return Parsed.ok(List.of());
+        }
+        if (k == FileKind.SYMLINK) {
+            return Parsed.bad(new Defect(Defect.Kind.SYMLINK, dir, "-> " + readLink(dir).orElse("?")));
+        }
+        if (k != FileKind.DIRECTORY) {
+            return Parsed.bad(new Defect(Defect.Kind.WRONG_TYPE, dir, "not a directory"));
+        }
+        List<DirEntry> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                out.add(new DirEntry(p.getFileName().toString(), p, kindOf(p)));
+            }
+        } catch (AccessDeniedException e) {
+            return Parsed.bad(new Defect(Defect.Kind.UNREADABLE, dir, "permission denied"));
+        } catch (IOException | SecurityException | java.nio.file.DirectoryIteratorException e) {
+            return Parsed.bad(new Defect(Defect.Kind.UNREADABLE, dir, String.valueOf(e.getMessage())));
+        }
+        out.sort(Comparator.comparing(DirEntry::name));
+        return Parsed.ok(out);
+    }
+
+    /**
+     * Bytes used by a tree, counted as dockerd's directory.Size does: regular files and links by
+     * their size, each inode once, never following links. Unreadable parts count as 0.
+     */
+    public static long diskUsage(Path dir) {
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+                    new java.nio.file.SimpleFileVisitor<>() {
+                        @Override
+                        public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes a) {
+                            if (!a.isDirectory() && a.size() > 0) {
+                                Object key = a.fileKey();
+                                if (key == null || seen.add(key)) {
+                                    total[0] += a.size();
+                                }
+                            }
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
+            // counted what could be read
+        }
+        return total[0];
+    }
+}

@@ -1,0 +1,147 @@
+package dev.dockfsck.model.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dockfsck.model.Defect;
+import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.Parsed;
+import dev.dockfsck.model.Texts;
+import dev.dockfsck.model.fs.DirEntry;
+import dev.dockfsck.model.fs.FileKind;
+import dev.dockfsck.model.fs.StoreFiles;
+import dev.dockfsck.model.layer.LayerDbReader;
+import dev.dockfsck.model.store.StrayEntry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** Reads imagedb, repositories.json and distribution metadata; the JSON shapes live here only. */
+public final class ImageDbReader {
+    private ImageDbReader() {
+    }
+
+    public static ImageDb read(Path imagedb) {
+        Map<Digest, Image> images = new HashMap<>();
+        List<StrayEntry> strays = new ArrayList<>();
+        Path metadata = imagedb.resolve("metadata").resolve("sha256");
+        for (DirEntry e : list(imagedb.resolve("content").resolve("sha256"), strays)) {
+            var id = Digest.tryOfHex(e.name());
+            if (id.isEmpty()) {
+                strays.add(new StrayEntry(e.path(), new Defect(Defect.Kind.MALFORMED, e.path(), "not an image ID")));
+                continue;
+            }
+            Parsed<Digest> parent = LayerDbReader.digestFile(metadata.resolve(e.name()).resolve("parent"));
+            images.put(id.get(), new Image(id.get(), e.path(), readConfig(id.get(), e.path()), parent));
+        }
+        Map<Digest, Path> orphanMeta = new HashMap<>();
+        for (DirEntry e : list(metadata, strays)) {
+            Digest.tryOfHex(e.name()).filter(id -> !images.containsKey(id)).ifPresent(id -> orphanMeta.put(id, e.path()));
+        }
+        return new ImageDb(images, orphanMeta, strays);
+    }
+
+    private static List<DirEntry> list(Path dir, List<StrayEntry> strays) {
+        Parsed<List<DirEntry>> l = StoreFiles.list(dir);
+        if (l instanceof Parsed.Bad<List<DirEntry>> bad) {
+            strays.add(new StrayEntry(dir, bad.defect()));
+        }
+        return l.optional().orElse(List.of());
+    }
+
+    /** An image config, verified against the id that names it (as dockerd's "failed to verify"). */
+    public static Parsed<ImageConfig> readConfig(Digest id, Path p) {
+        return StoreFiles.readBytes(p, StoreFiles.MAX_SMALL_FILE).map(bytes -> {
+            Parsed<JsonNode> json = StoreFiles.parseJson(p, bytes);
+            boolean hashes = Digest.sha256Of(bytes).equals(id);
+            if (json instanceof Parsed.Bad<JsonNode> bad) {
+                return Parsed.bad(bad.defect());
+            }
+            if (!hashes) {
+                return Parsed.bad(new Defect(Defect.Kind.DIGEST_MISMATCH, p,
+                        "sha256 of the " + bytes.length + " bytes is " + Digest.sha256Of(bytes)));
+            }
+            return parseConfig(p, json.optional().orElseThrow());
+        });
+    }
+
+    public static Parsed<ImageConfig> parseConfig(Path p, JsonNode n) {
+        if (!n.isObject()) {
+            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not a JSON object"));
+        }
+        JsonNode rootfs = n.get("rootfs");
+        if (rootfs == null || !rootfs.isObject()) {
+            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "no rootfs"));
+        }
+        JsonNode ids = rootfs.get("diff_ids");
+        List<Digest> diffIds = new ArrayList<>();
+        if (ids != null && !ids.isNull()) {
+            if (!ids.isArray()) {
+                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "rootfs.diff_ids is not a list"));
+            }
+            for (JsonNode d : ids) {
+                var digest = d.isTextual() ? Digest.tryParse(d.asText()) : java.util.Optional.<Digest>empty();
+                if (digest.isEmpty()) {
+                    return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "bad diff_id " + Texts.quote(d.toString())));
+                }
+                diffIds.add(digest.get());
+            }
+        }
+        return Parsed.ok(new ImageConfig(diffIds, text(n, "os"), text(n, "architecture")));
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v != null && v.isTextual() ? v.asText() : "";
+    }
+
+    public static Repositories readRepositories(Path p) {
+        return new Repositories(p, StoreFiles.readJson(p).map(n -> parseRepositories(p, n)));
+    }
+
+    static Parsed<List<Reference>> parseRepositories(Path p, JsonNode n) {
+        if (!n.isObject()) {
+            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not a JSON object"));
+        }
+        JsonNode repos = n.get("Repositories");
+        List<Reference> out = new ArrayList<>();
+        if (repos == null || repos.isNull()) {
+            return Parsed.ok(out);
+        }
+        if (!repos.isObject()) {
+            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "\"Repositories\" is not an object"));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = repos.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> repo = it.next();
+            if (repo.getValue().isNull()) {
+                continue;
+            }
+            if (!repo.getValue().isObject()) {
+                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "repository " + Texts.quote(repo.getKey()) + " is not an object"));
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> refs = repo.getValue().fields(); refs.hasNext(); ) {
+                Map.Entry<String, JsonNode> ref = refs.next();
+                if (!ref.getValue().isTextual()) {
+                    return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "reference " + Texts.quote(ref.getKey()) + " is not a string"));
+                }
+                out.add(new Reference(repo.getKey(), ref.getKey(), ref.getValue().asText()));
+            }
+        }
+        return Parsed.ok(out);
+    }
+
+    public static Distribution readDistribution(Path dist) {
+        Map<Digest, Parsed<Digest>> byDigest = new HashMap<>();
+        for (DirEntry e : StoreFiles.list(dist.resolve("diffid-by-digest").resolve("sha256")).optional().orElse(List.of())) {
+            Digest.tryOfHex(e.name()).ifPresent(d -> byDigest.put(d,
+                    e.kind() == FileKind.REGULAR ? LayerDbReader.digestFile(e.path())
+                            : Parsed.bad(new Defect(Defect.Kind.WRONG_TYPE, e.path(), "not a regular file"))));
+        }
+        Map<Digest, Path> v2 = new HashMap<>();
+        for (DirEntry e : StoreFiles.list(dist.resolve("v2metadata-by-diffid").resolve("sha256")).optional().orElse(List.of())) {
+            Digest.tryOfHex(e.name()).ifPresent(d -> v2.put(d, e.path()));
+        }
+        return new Distribution(byDigest, v2);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.dockfsck.model.overlay;
+
+import dev.dockfsck.model.store.StrayEntry;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything under {@code overlay2/}: its dirs by id and its {@code l/} links by name, sorted. */
+public record Overlay2(Map<String, OverlayDir> dirs, Map<String, ShortLink> links, List<StrayEntry> strays) {
+    public Overlay2 {
+        dirs = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(dirs));
+        links = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(links));
+        strays = List.copyOf(strays);
+    }
+
+    public Optional<OverlayDir> dir(String id) {
+        return Optional.ofNullable(dirs.get(id));
+    }
+
+    /** True for the 26 characters [A-Z0-9] overlay2 uses for short link names. */
+    public static boolean isShortLinkName(String s) {
+        if (s == null || s.length() != 26) {
+            return false;
+        }
+        for (int i = 0; i < 26; i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.dockfsck.model.overlay;
+
+import dev.dockfsck.model.Defect;
+import dev.dockfsck.model.Parsed;
+import dev.dockfsck.model.fs.DirEntry;
+import dev.dockfsck.model.fs.FileKind;
+import dev.dockfsck.model.fs.StoreFiles;
+import dev.dockfsck.model.store.StrayEntry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads {@code overlay2/}: every dir's link, lower, diff, work and committed, and {@code l/}. */
+public final class Overlay2Reader {
+    public static final String LINK_DIR = "l";
+
+    private Overlay2Reader() {
+    }
+
+    public static Overlay2 read(Path overlay2) {
+        Map<String, OverlayDir> dirs = new HashMap<>();
+        Map<String, ShortLink> links = new HashMap<>();
+        List<StrayEntry> strays = new ArrayList<>();
+        Parsed<List<DirEntry>> top = StoreFiles.list(overlay2);
+        if (top instanceof Parsed.Bad<List<DirEntry>> bad) {
+            strays.add(new StrayEntry(overlay2, bad.defect()));
+        }
+        for (DirEntry e : top.optional().orElse(List.of())) {
+            if (e.name().equals(LINK_DIR)) {
+                Parsed<List<DirEntry>> l = StoreFiles.list(e.path());
+                if (l instanceof Parsed.Bad<List<DirEntry>> bad) {
+                    strays.add(new StrayEntry(e.path(), bad.defect()));
+                }
+                for (DirEntry le : l.optional().orElse(List.of())) {
+                    Optional<String> target = le.kind() == FileKind.SYMLINK ? StoreFiles.readLink(le.path()) : Optional.empty();
+                    links.put(le.name(), new ShortLink(le.name(), le.path(), target));
+                }
+            } else if (e.kind() == FileKind.DIRECTORY) {
+                dirs.put(e.name(), readDir(e.name(), e.path()));
+            } else {
+                String detail = e.kind() == FileKind.SYMLINK ? "-> " + StoreFiles.readLink(e.path()).orElse("?") : "not a directory";
+                strays.add(new StrayEntry(e.path(), new Defect(
+                        e.kind() == FileKind.SYMLINK ? Defect.Kind.SYMLINK : Defect.Kind.WRONG_TYPE, e.path(), detail)));
+            }
+        }
+        return new Overlay2(dirs, links, strays);
+    }
+
+    public static OverlayDir readDir(String id, Path dir) {
+        Parsed<String> link = StoreFiles.readLine(dir.resolve(OverlayDir.LINK)).map(s -> Overlay2.isShortLinkName(s)
+                ? Parsed.ok(s)
+                : Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(OverlayDir.LINK),
+                        "not a 26-character short id: " + dev.dockfsck.model.Texts.quote(s))));
+        Path lowerPath = dir.resolve(OverlayDir.LOWER);
+        Parsed<List<String>> lower = StoreFiles.readBytes(lowerPath, 1 << 20).map(b -> {
+            String s = new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            if (s.isEmpty()) {
+                return Parsed.bad(new Defect(Defect.Kind.EMPTY, lowerPath, ""));
+            }
+            return Parsed.ok(List.copyOf(Arrays.asList(s.split(":", -1))));
+        });
+        return new OverlayDir(id, dir, StoreFiles.kindOf(dir.resolve(OverlayDir.DIFF)), link, lower,
+                StoreFiles.kindOf(dir.resolve(OverlayDir.WORK)) == FileKind.DIRECTORY,
+                StoreFiles.kindOf(dir.resolve(OverlayDir.COMMITTED)) == FileKind.REGULAR);
+    }
+}

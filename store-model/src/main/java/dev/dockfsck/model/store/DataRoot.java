@@ -1,0 +1,34 @@
+package dev.dockfsck.model.store;
+
+import dev.dockfsck.model.container.Container;
+import dev.dockfsck.model.image.Distribution;
+import dev.dockfsck.model.image.ImageDb;
+import dev.dockfsck.model.image.Repositories;
+import dev.dockfsck.model.layer.LayerDb;
+import dev.dockfsck.model.overlay.Overlay2;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole Docker data root as found on disk, damage included. Built by {@link DataRootReader};
+ * immutable; reading it never wrote anything.
+ *
+ * @param volumes    names under {@code volumes/}: listed only, never opened
+ * @param importTmp  {@code tmp/docker-import-*} leftovers of interrupted loads
+ * @param strays     entries that could not be modelled (bad names, links, unreadable dirs)
+ */
+public record DataRoot(Path root, String driver, LayerDb layerDb, Overlay2 overlay2, ImageDb imageDb,
+                       Repositories repositories, Distribution distribution, Map<String, Container> containers,
+                       List<String> volumes, List<Path> importTmp, List<StrayEntry> strays) {
+    public DataRoot {
+        containers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(containers));
+        volumes = List.copyOf(volumes);
+        importTmp = List.copyOf(importTmp);
+        strays = List.copyOf(strays);
+    }
+
+    public Path imageDir() {
+        return root.resolve("image").resolve(driver);
+    }
+}
