@@ -16,9 +16,10 @@ public interface ContentVerifier {
 
     /** Progress of a long verification, in bytes of layer content. */
     interface Progress {
-        void update(long bytesDone, long bytesTotal, int layersDone, int layersTotal);
+        /** Content bytes verified so far and the expected total (0 when unknown); called from worker threads. */
+        void update(long bytesDone, long bytesTotal);
 
-        Progress NONE = (a, b, c, d) -> { };
+        Progress NONE = (a, b) -> { };
     }
 
     /** Verifies every job, {@code jobs} at a time; the findings in a deterministic order. */

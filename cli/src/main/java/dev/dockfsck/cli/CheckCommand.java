@@ -4,6 +4,7 @@ import dev.dockfsck.checker.Checker;
 import dev.dockfsck.checker.Report;
 import dev.dockfsck.checker.output.ReportJson;
 import dev.dockfsck.checker.output.ReportText;
+import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.store.DataRoot;
 import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.model.store.StoreException;
@@ -34,6 +35,14 @@ public final class CheckCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Layers verified at once (default: number of cores)")
     Integer jobs;
 
+    @Option(names = "--deep", description = {"Also prove every layer's files: re-assemble each layer tar from "
+            + "tar-split.json.gz and diff/ and compare it with its diffID (reads all layer content)."})
+    boolean deep;
+
+    @Option(names = "--layer", paramLabel = "CHAINID",
+            description = "With --deep: verify the content of this layer only (sha256:<64 hex>)")
+    String layer;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,10 +54,26 @@ public final class CheckCommand implements Callable<Integer> {
         if (n < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, got " + n);
         }
-        Report report = new Checker(null).check(read(root), new Checker.Options(false, java.util.Optional.empty(), n,
-                dev.dockfsck.checker.ContentVerifier.Progress.NONE));
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-                java.nio.charset.StandardCharsets.UTF_8);
+        java.util.Optional<Digest> only = java.util.Optional.empty();
+        if (layer != null) {
+            only = Digest.tryParse(layer);
+            if (only.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--layer takes a chainID (sha256:<64 hex>), got " + dev.dockfsck.model.Texts.quote(layer));
+            }
+            if (!deep) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--layer goes with --deep");
+            }
+        }
+        DataRoot store = read(root);
+        if (only.isPresent() && store.layerDb().layer(only.get()).isEmpty()) {
+            throw new OperationalException("no layer " + only.get() + " is registered in " + store.root());
+        }
+        Progress progress = Progress.forTerminal(Output.stderr());
+        Report report = new Checker(Verifiers.content(store.root())).check(store,
+                new Checker.Options(deep, only, n, progress));
+        progress.finish();
+        PrintStream out = Output.stdout();
         if (format == Format.json) {
             ReportJson.write(report, out);
         } else {

@@ -73,11 +73,13 @@ public final class RepairCommand implements Callable<Integer> {
         PrintStream out = Output.stdout();
         PrintStream err = Output.stderr();
         boolean text = format == CheckCommand.Format.text;
+        Progress progress = Progress.forTerminal(err);
         Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n, Map.of(),
-                Verifiers.content(), Progress.forTerminal(err), text ? line -> out.println(line) : line -> { }));
+                Verifiers::content, progress, text ? line -> out.println(line) : line -> { }));
         Repairer.Result r;
         try {
             r = repairer.run(root);
+            progress.finish();
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);
         }

@@ -1,13 +1,15 @@
 package dev.dockfsck.cli;
 
 import dev.dockfsck.checker.ContentVerifier;
+import dev.dockfsck.checker.TarSplitContentVerifier;
+import java.nio.file.Path;
 
 /** The content verifier the commands use for --deep. */
 final class Verifiers {
     private Verifiers() {
     }
 
-    static ContentVerifier content() {
-        return null; // wired to the deep verifier once it lands (issue: deep verification)
+    static ContentVerifier content(Path root) {
+        return new TarSplitContentVerifier(root);
     }
 }

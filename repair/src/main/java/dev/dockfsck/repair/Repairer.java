@@ -31,7 +31,7 @@ public final class Repairer {
     public static final String CRASH_HOOK_ENV = "DOCKFSCK_TEST_CRASH";
 
     public record Options(boolean deep, boolean dryRun, boolean force, Path stateDir, int jobs,
-                          Map<Digest, List<String>> extraNames, ContentVerifier verifier,
+                          Map<Digest, List<String>> extraNames, java.util.function.Function<Path, ContentVerifier> verifier,
                           ContentVerifier.Progress progress, Consumer<String> log) {
     }
 
@@ -119,7 +119,7 @@ public final class Repairer {
     }
 
     private Report check(DataRoot store) {
-        return new Checker(options.verifier()).check(store, new Checker.Options(options.deep(), Optional.empty(),
+        return new Checker(options.verifier().apply(store.root())).check(store, new Checker.Options(options.deep(), Optional.empty(),
                 options.jobs(), options.progress()));
     }
 
