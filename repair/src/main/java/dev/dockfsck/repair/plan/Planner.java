@@ -187,12 +187,36 @@ public final class Planner {
                 actions.add(new RemovePath(f.path(), List.of(f.code() + " " + f.subject())));
             }
         }
+        actions.addAll(linksIntoRemovedDirs(actions));
         for (Finding f : report.findings()) {
             if (NEVER_REPAIRED.contains(f.code()) && !removed(f.subject(), removeLayers, removeImages, removeContainers)) {
                 kept.add(f.code() + " " + f.subject() + ": not repaired (" + f.message() + ")");
             }
         }
         return new Plan(store.root().toString(), dedupe(actions), kept.stream().distinct().toList());
+    }
+
+    /** l/ entries that point into an overlay2 dir the plan removes and that no action removes yet. */
+    private List<Action> linksIntoRemovedDirs(List<Action> actions) {
+        Set<String> removed = new HashSet<>();
+        String overlay = store.driver() + "/";
+        for (Action a : actions) {
+            if (a instanceof RemoveLayer rl) {
+                java.util.stream.Stream.of(rl.cacheDir(), rl.link()).filter(java.util.Objects::nonNull).forEach(removed::add);
+            } else if (a instanceof RemoveContainer rc) {
+                removed.addAll(rc.paths());
+            } else if (a instanceof RemovePath rp) {
+                removed.add(rp.path());
+            }
+        }
+        List<Action> out = new ArrayList<>();
+        for (ShortLink sl : store.overlay2().links().values()) {
+            String rel = rel(sl.path());
+            if (!removed.contains(rel) && sl.targetDirId().map(id -> removed.contains(overlay + id)).orElse(false)) {
+                out.add(new RemovePath(rel, List.of("points into removed " + overlay + sl.targetDirId().get())));
+            }
+        }
+        return out;
     }
 
     private boolean has(Subject s, FindingCode... codes) {
