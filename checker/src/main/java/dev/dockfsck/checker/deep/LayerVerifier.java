@@ -15,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -53,18 +52,24 @@ public final class LayerVerifier {
         void update(long bytesDone, long bytesTotal);
     }
 
-    private final byte[] buf;
-    private final ByteBuffer bb;
-    private final MessageDigest sha = Digest.newSha256();
+    private final Sha256Engine sha;
     private final Counter counter;
+    /** Heap buffer for the CRC-64 pass, allocated on the first mismatch. */
+    private byte[] crcBuf;
+    private ByteBuffer crcBB;
 
+    /** A verifier with the fastest SHA-256 of this JVM ({@link Sha256Engine#create(int)}). */
     public LayerVerifier() {
-        this(null);
+        this(Sha256Engine.create(BUFFER_SIZE), null);
     }
 
-    private LayerVerifier(Counter counter) {
-        this.buf = new byte[BUFFER_SIZE];
-        this.bb = ByteBuffer.wrap(buf);
+    /** A verifier hashing with {@code engine} (whose buffer it reads files into). */
+    public LayerVerifier(Sha256Engine engine) {
+        this(engine, null);
+    }
+
+    private LayerVerifier(Sha256Engine engine, Counter counter) {
+        this.sha = engine;
         this.counter = counter;
     }
 
@@ -94,7 +99,7 @@ public final class LayerVerifier {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable work = () -> {
-            LayerVerifier v = new LayerVerifier(counter);
+            LayerVerifier v = new LayerVerifier(Sha256Engine.create(BUFFER_SIZE), counter);
             int k;
             while (failure.get() == null && (k = next.getAndIncrement()) < n) {
                 int idx = schedule[k];
@@ -152,7 +157,7 @@ public final class LayerVerifier {
                     ? LayerVerification.Outcome.TAR_SPLIT_MISSING : LayerVerification.Outcome.TAR_SPLIT_CORRUPT;
             return new LayerVerification(job, outcome, null, p1.damaged, err, p1.tarBytes, p1.contentBytes, p1.entries);
         }
-        Digest actual = Digest.ofRawSha256(sha.digest());
+        Digest actual = sha.digest();
         if (actual.equals(job.diffId())) {
             return new LayerVerification(job, LayerVerification.Outcome.VERIFIED, actual, List.of(), null,
                     p1.tarBytes, p1.contentBytes, p1.entries);
@@ -404,7 +409,7 @@ public final class LayerVerifier {
                 entries++;
                 if (r.isSegment()) {
                     byte[] p = r.payload();
-                    sha.update(p);
+                    sha.update(p, 0, p.length);
                     tarBytes += p.length;
                     continue;
                 }
@@ -434,21 +439,23 @@ public final class LayerVerifier {
         /** Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error. */
         private long hash(Path p) {
             long n = 0;
+            ByteBuffer bb = sha.buffer();
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                int k;
                 bb.clear();
-                while ((k = ch.read(bb)) >= 0) {
-                    if (k == 0 && !bb.hasRemaining()) {
+                while (ch.read(bb) >= 0) {
+                    int k = bb.position();
+                    if (k == 0) {
                         continue;
                     }
-                    sha.update(buf, 0, bb.position());
-                    n += bb.position();
-                    contentBytes += bb.position();
+                    sha.updateFromBuffer(k);
+                    n += k;
+                    contentBytes += k;
                     if (counter != null) {
-                        counter.add(bb.position());
+                        counter.add(k);
                     }
                     bb.clear();
                 }
+                bb.clear();
                 return n;
             } catch (AccessDeniedException e) {
                 readError = "permission denied";
@@ -490,15 +497,20 @@ public final class LayerVerifier {
                 }
                 long crc = 0;
                 long n = 0;
+                if (crcBuf == null) {
+                    crcBuf = new byte[BUFFER_SIZE];
+                    crcBB = ByteBuffer.wrap(crcBuf);
+                }
+                ByteBuffer bb = crcBB;
                 try (FileChannel ch = FileChannel.open(o.path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                     bb.clear();
-                    int k;
-                    while ((k = ch.read(bb)) >= 0) {
-                        if (k == 0 && !bb.hasRemaining()) {
+                    while (ch.read(bb) >= 0) {
+                        int k = bb.position();
+                        if (k == 0) {
                             continue;
                         }
-                        crc = Crc64.update(crc, buf, 0, bb.position());
-                        n += bb.position();
+                        crc = Crc64.update(crc, crcBuf, 0, k);
+                        n += k;
                         bb.clear();
                     }
                 } catch (IOException | RuntimeException e) {

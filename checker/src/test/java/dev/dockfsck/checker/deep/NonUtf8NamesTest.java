@@ -90,7 +90,9 @@ class NonUtf8NamesTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (addOpens) {
-            cmd.add("--add-opens=java.base/sun.nio.fs=ALL-UNNAMED");
+            // the launcher's full set: exact paths and libcrypto's SHA-256
+            cmd.addAll(List.of("--add-opens=java.base/sun.nio.fs=ALL-UNNAMED", "--add-modules=jdk.incubator.foreign",
+                    "--enable-native-access=ALL-UNNAMED"));
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
@@ -129,6 +131,7 @@ class NonUtf8NamesTest {
         for (boolean[] m : MODES) {
             List<String> out = run(l, m[0], m[1]);
             assertTrue(out.contains("exact=" + m[1]), out.toString());
+            assertTrue(out.contains("sha256=" + (m[1] ? "libcrypto" : "jdk")), out.toString());
             assertTrue(out.contains(m[0] ? "jnu=UTF-8" : "jnu=US-ASCII"), out.toString());
             assertTrue(out.contains("outcome=VERIFIED"), "utf8Locale=" + m[0] + " addOpens=" + m[1] + ": " + out);
         }

@@ -16,6 +16,7 @@ public final class VerifyMain {
         LayerJob job = new LayerJob(Digest.parse(args[2]), Digest.parse(args[2]), Path.of(args[0]), Path.of(args[1]));
         LayerVerification v = new LayerVerifier().verify(job);
         System.out.println("exact=" + RawPaths.exact());
+        System.out.println("sha256=" + Sha256Engine.implementation());
         System.out.println("jnu=" + RawPaths.fileNameCharset().name());
         System.out.println("outcome=" + v.outcome());
         for (DamagedFile d : v.damaged()) {
