@@ -198,6 +198,10 @@ public final class LayerVerifier {
         private final Path root;
         private final Map<String, Path> goodDirs = new HashMap<>();
         private final Map<String, Opened> badDirs = new HashMap<>();
+        /** The directory of the last file resolved, and its name prefix (through the last '/'). */
+        private Path lastParent;
+        private byte[] lastParentBytes = new byte[256];
+        private int lastParentLen = -1;
 
         Resolver(Path diffDir) {
             this.root = diffDir;
@@ -243,9 +247,15 @@ public final class LayerVerifier {
             }
             Path parent = root;
             String key = "";
-            Opened rootBad = checkDir("", root, "diff/");
-            if (rootBad != null) {
-                return copy(rootBad, o);
+            if (lastParent != null && lastParentLen == lastStart
+                    && java.util.Arrays.equals(lastParentBytes, 0, lastStart, name, 0, lastStart)) {
+                parent = lastParent; // the previous file's directory: tar order keeps siblings together
+                comps = null;
+            } else {
+                Opened rootBad = checkDir("", root, "diff/");
+                if (rootBad != null) {
+                    return copy(rootBad, o);
+                }
             }
             if (comps != null) {
                 StringBuilder sb = new StringBuilder();
@@ -285,6 +295,12 @@ public final class LayerVerifier {
                     parent = res.path();
                 }
             }
+            lastParent = parent;
+            lastParentLen = lastStart;
+            if (lastParentBytes.length < lastStart) {
+                lastParentBytes = new byte[Math.max(lastStart, 2 * lastParentBytes.length)];
+            }
+            System.arraycopy(name, 0, lastParentBytes, 0, lastStart);
             RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, lastStart, lastEnd));
             if (res.path() == null) {
                 return res.ambiguous()
@@ -422,7 +438,7 @@ public final class LayerVerifier {
                     damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
                     continue;
                 }
-                long n = hash(o.path);
+                long n = hash(o.path, o.size, expected);
                 if (n < 0) {
                     damaged.add(new DamagedFile(r.displayName(), DamageKind.UNREADABLE, expected, o.size, readError, r.index()));
                     continue;
@@ -436,26 +452,30 @@ public final class LayerVerifier {
 
         private String readError = "";
 
-        /** Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error. */
-        private long hash(Path p) {
+        /**
+         * Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error.
+         * {@code size} is the lstat size: when that many bytes have been read, one more read
+         * only confirms EOF for files that did not grow, so it is skipped when the size is as expected.
+         */
+        private long hash(Path p, long size, long expected) {
             long n = 0;
             ByteBuffer bb = sha.buffer();
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                bb.clear();
-                while (ch.read(bb) >= 0) {
-                    int k = bb.position();
-                    if (k == 0) {
-                        continue;
+                while (true) {
+                    int k = ch.read(bb);
+                    if (k < 0) {
+                        break;
                     }
-                    sha.updateFromBuffer(k);
                     n += k;
                     contentBytes += k;
-                    if (counter != null) {
+                    if (counter != null && k > 0) {
                         counter.add(k);
                     }
-                    bb.clear();
+                    sha.flushIfFull();
+                    if (n == expected && size == expected) {
+                        break; // all of it, and lstat said no more: skip the read that would return EOF
+                    }
                 }
-                bb.clear();
                 return n;
             } catch (AccessDeniedException e) {
                 readError = "permission denied";

@@ -59,18 +59,39 @@ public abstract class Sha256Engine {
         return new Jdk(bufferSize);
     }
 
-    /** The I/O buffer: read into it from position 0, then {@link #updateFromBuffer(int)}. */
+    /**
+     * The accumulation buffer. Append bytes to it (e.g. {@code channel.read(buffer())}) and call
+     * {@link #flushIfFull()} after each append; the engine hashes whole buffers, so small files
+     * and segments cost no call into the hash function of their own.
+     */
     public abstract ByteBuffer buffer();
 
-    /** Hashes the first {@code len} bytes of {@link #buffer()}. */
-    public abstract void updateFromBuffer(int len);
+    /** Hashes the buffer's content (position 0 to its position) and clears it. */
+    public abstract void flush();
 
-    /** Hashes bytes of a heap array (tar-split segments). May use the buffer as scratch space. */
-    public abstract void update(byte[] b, int off, int len);
+    /** Flushes when the buffer has no room left. */
+    public final void flushIfFull() {
+        if (!buffer().hasRemaining()) {
+            flush();
+        }
+    }
 
+    /** Appends bytes of a heap array (tar-split segments). */
+    public final void update(byte[] b, int off, int len) {
+        ByteBuffer bb = buffer();
+        while (len > 0) {
+            int n = Math.min(len, bb.remaining());
+            bb.put(b, off, n);
+            off += n;
+            len -= n;
+            flushIfFull();
+        }
+    }
+
+    /** Discards everything hashed or buffered. */
     public abstract void reset();
 
-    /** The digest of everything since the last reset; resets. */
+    /** The digest of everything appended since the last reset; resets. */
     public abstract Digest digest();
 
     public abstract String name();
@@ -93,22 +114,22 @@ public abstract class Sha256Engine {
         }
 
         @Override
-        public void updateFromBuffer(int len) {
-            md.update(arr, 0, len);
-        }
-
-        @Override
-        public void update(byte[] b, int off, int len) {
-            md.update(b, off, len);
+        public void flush() {
+            if (bb.position() > 0) {
+                md.update(arr, 0, bb.position());
+            }
+            bb.clear();
         }
 
         @Override
         public void reset() {
             md.reset();
+            bb.clear();
         }
 
         @Override
         public Digest digest() {
+            flush();
             return Digest.ofRawSha256(md.digest());
         }
 
@@ -270,11 +291,12 @@ public abstract class Sha256Engine {
         }
 
         @Override
-        public void updateFromBuffer(int len) {
-            if (len < 0 || len > buf.capacity()) {
-                throw new IndexOutOfBoundsException(len);
+        public void flush() {
+            int len = buf.position();
+            if (len > 0) {
+                call(update, bufAddr, len);
             }
-            call(update, bufAddr, len);
+            buf.clear();
         }
 
         private void call(MethodHandle h, long data, long len) {
@@ -290,20 +312,8 @@ public abstract class Sha256Engine {
         }
 
         @Override
-        public void update(byte[] b, int off, int len) {
-            while (len > 0) {
-                int n = Math.min(len, buf.capacity());
-                buf.clear();
-                buf.put(b, off, n);
-                call(update, bufAddr, n);
-                off += n;
-                len -= n;
-            }
-            buf.clear();
-        }
-
-        @Override
         public void reset() {
+            buf.clear();
             int rc;
             try {
                 rc = (int) init.invokeExact(ctxAddr);
@@ -317,6 +327,7 @@ public abstract class Sha256Engine {
 
         @Override
         public Digest digest() {
+            flush();
             int rc;
             try {
                 rc = (int) fin.invokeExact(outAddr, ctxAddr);

@@ -19,10 +19,9 @@ public final class EngineMain {
         while (off < total) {
             int n = Math.min(total - off, 1 + r.nextInt(300_000));
             if (viaBuffer) {
-                n = Math.min(n, e.buffer().capacity());
-                e.buffer().clear();
+                n = Math.min(n, e.buffer().remaining());
                 e.buffer().put(data, off, n);
-                e.updateFromBuffer(n);
+                e.flushIfFull();
             } else {
                 e.update(data, off, n);
             }
