@@ -37,13 +37,17 @@ public final class DeepBench {
             }
         }
         for (int r = 0; r < rounds; r++) {
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long c0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             List<LayerVerification> res = LayerVerifier.verifyAll(work, jobs, null);
             double s = (System.nanoTime() - t0) / 1e9;
+            double cpu = (os.getProcessCpuTime() - c0) / 1e9;
             long bytes = res.stream().mapToLong(LayerVerification::contentBytes).sum();
             long ok = res.stream().filter(LayerVerification::verified).count();
-            System.out.printf("jobs=%d bytes=%d seconds=%.3f MBps=%.0f engine=%s verified=%d/%d%n", jobs, bytes, s,
-                    bytes / s / 1e6, Sha256Engine.implementation(), ok, res.size());
+            System.out.printf("jobs=%d bytes=%d seconds=%.3f cpu=%.3f MBps=%.0f engine=%s verified=%d/%d%n", jobs, bytes, s,
+                    cpu, bytes / s / 1e6, Sha256Engine.implementation(), ok, res.size());
         }
     }
 }

@@ -34,6 +34,7 @@ public final class EngineMain {
     public static void main(String[] args) {
         System.out.println("implementation=" + Sha256Engine.implementation());
         System.out.println("reason=" + Sha256Engine.nativeUnavailableReason());
+        System.out.println("warning=" + Sha256Engine.performanceWarning().isPresent());
         Sha256Engine e = Sha256Engine.create(1 << 20);
         System.out.println("engine=" + e.name());
         System.out.println("digest=" + digestOf(e, 7, 5_000_003));

@@ -61,6 +61,15 @@ class Sha256EngineTest {
         assertTrue(flagged.contains("again=" + want), "digest() resets: " + flagged);
         assertTrue(flagged.contains("empty=" + EMPTY), flagged.toString());
 
+        assertTrue(flagged.contains("warning=false"), flagged.toString());
+        assertTrue(plain.contains("warning=false"), "C2 has the SHA intrinsic: " + plain);
+        List<String> c1 = run("-XX:TieredStopAtLevel=1");
+        assertTrue(c1.contains("warning=true"), "C1 only and no libcrypto: " + c1);
+        assertTrue(c1.contains("digest=" + want), c1.toString());
+        List<String> c1Native = run("-XX:TieredStopAtLevel=1", "--add-modules", "jdk.incubator.foreign",
+                "--enable-native-access=ALL-UNNAMED");
+        assertTrue(c1Native.contains("warning=false"), c1Native.toString());
+
         List<String> forced = run("--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
                 "-Ddockfsck.sha256=jdk");
         assertTrue(forced.contains("implementation=jdk"), forced.toString());
