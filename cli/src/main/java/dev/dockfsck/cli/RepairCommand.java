@@ -74,12 +74,26 @@ public final class RepairCommand implements Callable<Integer> {
         PrintStream err = Output.stderr();
         boolean text = format == CheckCommand.Format.text;
         Progress progress = Progress.forTerminal(err);
+        Repairer.Listener listener = !text ? Repairer.Listener.NONE : new Repairer.Listener() {
+            @Override
+            public void planned(Report before, Plan plan, boolean resumed) {
+                progress.finish();
+                if (resumed) {
+                    out.println("resuming an interrupted repair of " + root + " from its journal in " + stateDir);
+                }
+                printPlan(before, plan, out);
+            }
+
+            @Override
+            public void applying(int index, int total, Action action) {
+                out.println("[" + (index + 1) + "/" + total + "] " + action.describe());
+            }
+        };
         Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n, Map.of(),
-                Verifiers::content, progress, text ? line -> out.println(line) : line -> { }));
+                Verifiers::content, progress, listener));
         Repairer.Result r;
         try {
             r = repairer.run(root);
-            progress.finish();
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);
         }
@@ -92,12 +106,11 @@ public final class RepairCommand implements Callable<Integer> {
         return r.exitCode();
     }
 
-    private void printText(Repairer.Result r, PrintStream out) {
-        if (r.before() != null && !r.before().clean()) {
-            ReportText.write(r.before(), out);
+    private void printPlan(Report before, Plan plan, PrintStream out) {
+        if (before != null && !before.clean()) {
+            ReportText.write(before, out);
             out.println();
         }
-        Plan plan = r.plan();
         if (plan.isEmpty()) {
             out.println("repair: nothing to do");
         } else {
@@ -112,6 +125,12 @@ public final class RepairCommand implements Callable<Integer> {
         for (String k : plan.kept()) {
             out.println("  kept: " + k);
         }
+        if (!dryRun && !plan.isEmpty()) {
+            out.println();
+        }
+    }
+
+    private void printText(Repairer.Result r, PrintStream out) {
         if (r.applied()) {
             out.println("freed " + ReportText.human(r.bytesFreed()));
             out.println();
@@ -144,9 +163,5 @@ public final class RepairCommand implements Callable<Integer> {
         root.put("exit_code", r.exitCode());
         json.writeValue(out, root);
         out.println();
-    }
-
-    static List<Report> reports(Repairer.Result r) {
-        return java.util.stream.Stream.of(r.before(), r.after()).filter(java.util.Objects::nonNull).toList();
     }
 }

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * {@code dockfsck repair}: refuse a live store; resume an interrupted repair from its journal or
@@ -32,7 +31,20 @@ public final class Repairer {
 
     public record Options(boolean deep, boolean dryRun, boolean force, Path stateDir, int jobs,
                           Map<Digest, List<String>> extraNames, java.util.function.Function<Path, ContentVerifier> verifier,
-                          ContentVerifier.Progress progress, Consumer<String> log) {
+                          ContentVerifier.Progress progress, Listener listener) {
+    }
+
+    /** What a caller sees while a repair runs (text output, progress). */
+    public interface Listener {
+        /** The plan is known (and, unless a dry run, about to be journaled and applied). */
+        default void planned(Report before, Plan plan, boolean resumed) {
+        }
+
+        /** Action {@code index} (0-based) of {@code total} is about to run. */
+        default void applying(int index, int total, Action action) {
+        }
+
+        Listener NONE = new Listener() { };
     }
 
     /**
@@ -80,11 +92,11 @@ public final class Repairer {
         boolean resumed = pending.isPresent();
         if (resumed) {
             plan = pending.get();
-            options.log().accept("resuming the interrupted repair journaled in " + journal.dir());
         } else {
             before = check(store);
             plan = Planner.plan(before, new Planner.Options(options.force(), options.extraNames()));
         }
+        options.listener().planned(before, plan, resumed);
         if (options.dryRun() || plan.isEmpty()) {
             return new Result(plan, resumed, false, before, null, 0);
         }
@@ -105,7 +117,7 @@ public final class Repairer {
                 continue;
             }
             Action a = actions.get(i);
-            options.log().accept("[" + (i + 1) + "/" + actions.size() + "] " + a.describe());
+            options.listener().applying(i, actions.size(), a);
             freed += a.apply(ctx);
             if (hook != null && hook.equals(i + ":unmarked")) {
                 Runtime.getRuntime().halt(137);

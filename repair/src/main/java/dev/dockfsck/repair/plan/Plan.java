@@ -16,6 +16,7 @@ public record Plan(String root, List<Action> actions, List<String> kept) {
         kept = List.copyOf(kept);
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isEmpty() {
         return actions.isEmpty();
     }

@@ -96,13 +96,25 @@ public final class Planner {
         for (Digest d : broken) {
             above(d, children, doomed);
         }
-        // 2. containers: damaged ones go only with --force; the others keep their whole chain
+        // 2. images that cannot be loaded once the plan is done
+        Set<Digest> unusableImages = new TreeSet<>();
+        for (Image image : store.imageDb().images().values()) {
+            boolean unusable = image.config().optional().map(cfg -> cfg.chainIds().stream()
+                    .anyMatch(c -> !layers.containsKey(c) || doomed.contains(c))).orElse(true);
+            if (unusable) {
+                unusableImages.add(image.id());
+            }
+        }
+        // 3. containers: damaged ones go only with --force; the others keep their whole chain
         Set<String> removeContainers = new TreeSet<>();
         Set<Digest> keptForContainers = new HashSet<>();
         Set<Digest> imagesOfKeptContainers = new HashSet<>();
         for (Container c : store.containers().values()) {
             List<Digest> chain = containerChain(c.id());
-            boolean damaged = report.isDamaged(Subject.container(c.id())) || chain.stream().anyMatch(doomed::contains);
+            boolean imageGone = c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
+                    .map(id -> unusableImages.contains(id) || !store.imageDb().images().containsKey(id)).orElse(true);
+            boolean damaged = imageGone || chain.stream().anyMatch(doomed::contains)
+                    || has(Subject.container(c.id()), FindingCode.CONTAINER_CONFIG_INVALID, FindingCode.CONTAINER_LAYER_MISSING);
             if (damaged && options.force()) {
                 removeContainers.add(c.id());
                 continue;
@@ -121,17 +133,12 @@ public final class Planner {
                 kept.add("layer " + d.shortHex() + ": damaged, kept because a kept container stands on it");
             }
         }
-        // 3. images that cannot be loaded once the plan is done
         Set<Digest> removeImages = new TreeSet<>();
-        for (Image image : store.imageDb().images().values()) {
-            boolean unusable = image.config().optional().map(cfg -> cfg.chainIds().stream()
-                    .anyMatch(c -> !layers.containsKey(c) || doomed.contains(c))).orElse(true);
-            if (unusable) {
-                if (imagesOfKeptContainers.contains(image.id())) {
-                    kept.add("image " + image.id().shortHex() + ": damaged, kept because a kept container uses it");
-                } else {
-                    removeImages.add(image.id());
-                }
+        for (Digest id : unusableImages) {
+            if (imagesOfKeptContainers.contains(id)) {
+                kept.add("image " + id.shortHex() + ": damaged, kept because a kept container uses it");
+            } else {
+                removeImages.add(id);
             }
         }
         // 4. in-place fixes of what stays
@@ -180,12 +187,42 @@ public final class Planner {
                 actions.add(new RemovePath(f.path(), List.of(f.code() + " " + f.subject())));
             }
         }
+        actions.addAll(linksIntoRemovedDirs(actions));
         for (Finding f : report.findings()) {
             if (NEVER_REPAIRED.contains(f.code()) && !removed(f.subject(), removeLayers, removeImages, removeContainers)) {
                 kept.add(f.code() + " " + f.subject() + ": not repaired (" + f.message() + ")");
             }
         }
         return new Plan(store.root().toString(), dedupe(actions), kept.stream().distinct().toList());
+    }
+
+    /** l/ entries that point into an overlay2 dir the plan removes and that no action removes yet. */
+    private List<Action> linksIntoRemovedDirs(List<Action> actions) {
+        Set<String> removed = new HashSet<>();
+        String overlay = store.driver() + "/";
+        for (Action a : actions) {
+            if (a instanceof RemoveLayer rl) {
+                java.util.stream.Stream.of(rl.cacheDir(), rl.link()).filter(java.util.Objects::nonNull).forEach(removed::add);
+            } else if (a instanceof RemoveContainer rc) {
+                removed.addAll(rc.paths());
+            } else if (a instanceof RemovePath rp) {
+                removed.add(rp.path());
+            }
+        }
+        List<Action> out = new ArrayList<>();
+        for (ShortLink sl : store.overlay2().links().values()) {
+            String rel = rel(sl.path());
+            if (!removed.contains(rel) && sl.targetDirId().map(id -> removed.contains(overlay + id)).orElse(false)) {
+                out.add(new RemovePath(rel, List.of("points into removed " + overlay + sl.targetDirId().get())));
+            }
+        }
+        return out;
+    }
+
+    private boolean has(Subject s, FindingCode... codes) {
+        Set<FindingCode> set = EnumSet.noneOf(FindingCode.class);
+        set.addAll(List.of(codes));
+        return bySubject.getOrDefault(s, List.of()).stream().anyMatch(f -> set.contains(f.code()));
     }
 
     private boolean fatal(Subject s) {
@@ -296,13 +333,12 @@ public final class Planner {
 
     private void fixLayerInPlace(Layer l, Map<String, String> linkAfter) {
         Subject s = Subject.layer(l.chainId());
-        List<String> why = reasons(s);
         l.cacheId().optional().flatMap(id -> store.overlay2().dir(id)).ifPresent(dir -> {
-            fixOverlayDir(dir, expectedLower(l, linkAfter), linkAfter, why);
+            fixOverlayDir(dir, expectedLower(l, linkAfter), linkAfter, overlayReasons(s));
             boolean sizeBad = !l.size().isOk();
             if (sizeBad && dir.diff() == FileKind.DIRECTORY) {
                 fixes.add(new WriteFile(rel(l.dir().resolve(Layer.SIZE)),
-                        Long.toString(StoreFiles.diskUsage(dir.diffDir())), why));
+                        Long.toString(StoreFiles.diskUsage(dir.diffDir())), reasons(s, Planner::isSizeOnly)));
             }
         });
     }
@@ -312,7 +348,7 @@ public final class Planner {
         if (m == null) {
             return;
         }
-        List<String> why = reasons(Subject.container(c.id()));
+        List<String> why = overlayReasons(Subject.container(c.id()));
         Optional<Layer> top = m.parent().optional().map(store.layerDb().layers()::get);
         Optional<List<String>> initLower = m.parent().isMissing() ? Optional.of(List.of())
                 : top.flatMap(t -> t.cacheId().optional().map(linkAfter::get)
@@ -520,8 +556,18 @@ public final class Planner {
     }
 
     private List<String> reasons(Subject s) {
+        return reasons(s, f -> true);
+    }
+
+    private List<String> reasons(Subject s, java.util.function.Predicate<Finding> which) {
         return bySubject.getOrDefault(s, List.of()).stream().filter(f -> f.severity() != Severity.INFO)
-                .map(f -> f.code() + " " + f.subject()).distinct().toList();
+                .filter(which).map(f -> f.code() + " " + f.subject()).distinct().toList();
+    }
+
+    /** The findings an overlay-dir fix answers; when none names it, the fix follows from a neighbour's. */
+    private List<String> overlayReasons(Subject s) {
+        List<String> r = reasons(s, f -> f.code().name().startsWith("OVERLAY_"));
+        return r.isEmpty() ? List.of("lower follows the repaired links of the parent chain") : r;
     }
 
     private static boolean removed(Subject s, Set<Digest> removeLayers, Set<Digest> removeImages,
