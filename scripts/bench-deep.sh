@@ -121,44 +121,73 @@ log "bench: $nfiles files, $bytes bytes of layer content"
 # warm the page cache: every measurement below reads from memory
 xargs -0 cat < "$list" > /dev/null
 
-# ---- 4. measurements (each the best of BENCH_RUNS, default 3) --------------------------------
+# ---- 4. measurements (each the best of BENCH_RUNS, default 3; wall and CPU seconds) ---------
 runs="${BENCH_RUNS:-3}"
-best() { # best wall time of a command, in seconds
-  local b="" t0 t1 s
-  for _ in $(seq 1 "$runs"); do
-    t0=$(now); "$@"; t1=$(now); s=$(secs "$t0" "$t1")
-    if [ -z "$b" ] || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" "$s" "$b"; then b=$s; fi
+tick=$(getconf CLK_TCK)
+dockerd_cpu() { awk -v t="$tick" '{printf "%.3f", ($14 + $15) / t}' "/proc/$dockerd_pid/stat"; }
+# measure NAME CMD...: runs CMD $runs times; sets W_NAME and C_NAME to the best wall and CPU seconds
+measure() {
+  local name=$1; shift
+  local bw="" bc="" w c d0 d1 i
+  for i in $(seq 1 "$runs"); do
+    d0=$(dockerd_cpu)
+    /usr/bin/time -f "%e %U %S" -o "$dir/time.out" bash -c '"$@"' _ "$@"
+    d1=$(dockerd_cpu)
+    read -r w u s < "$dir/time.out"
+    c=$(python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]) + float(sys.argv[4]) - float(sys.argv[3]):.3f}')" "$u" "$s" "$d0" "$d1")
+    if [ -z "$bw" ] || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" "$w" "$bw"; then bw=$w; fi
+    if [ -z "$bc" ] || python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" "$c" "$bc"; then bc=$c; fi
   done
-  echo "$b"
+  printf -v "W_$name" '%s' "$bw"
+  printf -v "C_$name" '%s' "$bc"
 }
 run_openssl() { xargs -0 -n 2000 openssl dgst -sha256 < "$list" > /dev/null; }
 run_save() { docker save $tags > /dev/null; }
-# JVM flags of docs/java-on-the-store.md; the second -XX:TieredStopAtLevel wins over the launcher's =1
-fast_opts="-XX:TieredStopAtLevel=4 --add-opens=java.base/sun.nio.fs=ALL-UNNAMED --add-modules=jdk.incubator.foreign --enable-native-access=ALL-UNNAMED"
-run_check() { # $1 = jobs, rest = env; exit 0 = the store verified clean (4 would mean findings)
-  local jobs=$1; shift
-  env "$@" "$here/dockfsck" check --root "$root" --deep --jobs "$jobs" --format json > "$dir/report.json" 2>"$dir/check.err" || {
-    log "bench: dockfsck check failed (exit $?):"; head -c 2000 "$dir/report.json" >&2; cat "$dir/check.err" >&2; exit 4; }
+# The JVM flags of docs/java-on-the-store.md, on top of the launcher's own (-XX:TieredStopAtLevel=1)
+native_opts="--add-opens=java.base/sun.nio.fs=ALL-UNNAMED --add-modules=jdk.incubator.foreign --enable-native-access=ALL-UNNAMED"
+run_check() { # run_check JOBS OPTS; exit 0 = the store verified clean (4 would mean findings)
+  DOCKFSCK_JAVA_OPTS="$2" "$here/dockfsck" check --root "$root" --deep --jobs "$1" --format json > "$dir/report.json" 2>"$dir/check.err" || {
+    log "bench: dockfsck check failed:"; head -c 2000 "$dir/report.json" >&2; cat "$dir/check.err" >&2; exit 4; }
+}
+cp_bench="$here/checker/target/test-classes:$here/cli/target/dockfsck.jar"
+run_verifier() { # the verifier alone (no CLI, no shallow walk), first round in a fresh JVM
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $native_opts -cp "$cp_bench" dev.dockfsck.checker.deep.DeepBench "$root" "$1" 1 \
+    2>/dev/null | grep -q "verified=$((images * layers))/$((images * layers))" || { log "bench: DeepBench failed"; exit 4; }
 }
 
-t_openssl=$(best run_openssl)
-t_save=$(best run_save)
-t_one=$(best run_check 1 DOCKFSCK_JAVA_OPTS="$fast_opts")
-t_all=$(best run_check "$cores" DOCKFSCK_JAVA_OPTS="$fast_opts")
-t_one_jdk=$(best run_check 1 DOCKFSCK_JAVA_OPTS="-XX:TieredStopAtLevel=4 --add-opens=java.base/sun.nio.fs=ALL-UNNAMED")
-t_one_c1=""
-if [ -z "${BENCH_SKIP_C1:-}" ]; then
-  t_one_c1=$(runs=1 best run_check 1 DOCKFSCK_JAVA_OPTS="")
+export -f log run_openssl run_save run_check run_verifier
+export list tags dir here root cp_bench native_opts images layers
+log "bench: measuring (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+measure openssl run_openssl
+measure save run_save
+measure one run_check 1 "$native_opts"
+measure all run_check "$cores" "$native_opts"
+measure vone run_verifier 1
+measure vall run_verifier "$cores"
+if [ -z "${BENCH_SKIP_SLOW:-}" ]; then
+  runs=1 measure c1jdk run_check 1 ""
+  runs=1 measure c2jdk run_check 1 "-XX:TieredStopAtLevel=4 --add-opens=java.base/sun.nio.fs=ALL-UNNAMED"
 fi
 
 mbps() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]) / 1e6:.0f}')" "$bytes" "$1"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+row() { # row LABEL NAME REFNAME REFLABEL
+  local w="W_$2" c="C_$2" rw="W_$3" rc="C_$3"
+  [ -n "${!w:-}" ] || return 0
+  printf '%-60s %7s %7s %6s %6s   %5s %5s %s\n' "$1" "${!w}" "${!c}" "$(mbps "${!w}")" "$(mbps "${!c}")" \
+    "$(ratio "${!rw}" "${!w}")" "$(ratio "${!rc}" "${!c}")" "$4"
+}
 
-echo "dockfsck deep-check benchmark: $nfiles files, $((bytes / 1048576)) MiB of layer content in $((images * layers)) layers, $cores cores, page cache warm, best of $runs"
-printf '%-52s %9s %9s %s\n' "measurement" "wall s" "MB/s" "ratio"
-printf '%-52s %9s %9s %s\n' "openssl dgst -sha256 (same files, 1 core)" "$t_openssl" "$(mbps "$t_openssl")" "1.00 (reference)"
-printf '%-52s %9s %9s %s\n' "dockfsck check --deep --jobs 1 (libcrypto SHA-256)" "$t_one" "$(mbps "$t_one")" "$(ratio "$t_openssl" "$t_one") x openssl"
-printf '%-52s %9s %9s %s\n' "dockfsck check --deep --jobs 1 (JDK SHA-256)" "$t_one_jdk" "$(mbps "$t_one_jdk")" "$(ratio "$t_openssl" "$t_one_jdk") x openssl"
-[ -n "$t_one_c1" ] && printf '%-52s %9s %9s %s\n' "dockfsck check --deep --jobs 1 (launcher as is, C1 only)" "$t_one_c1" "$(mbps "$t_one_c1")" "$(ratio "$t_openssl" "$t_one_c1") x openssl"
-printf '%-52s %9s %9s %s\n' "docker save (same images) > /dev/null" "$t_save" "$(mbps "$t_save")" "1.00 (reference)"
-printf '%-52s %9s %9s %s\n' "dockfsck check --deep --jobs $cores (libcrypto SHA-256)" "$t_all" "$(mbps "$t_all")" "$(ratio "$t_save" "$t_all") x docker save"
+echo "dockfsck deep-check benchmark: $nfiles files, $((bytes / 1048576)) MiB of layer content in $((images * layers)) layers;"
+echo "$cores cores, page cache warm, best of $runs; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "MB/s = layer content bytes / seconds; ratio = reference time / this time (> 1: faster than the reference)"
+printf '%-60s %7s %7s %6s %6s   %5s %5s %s\n' "" "wall s" "cpu s" "MB/s" "MB/s" "ratio" "ratio" ""
+printf '%-60s %7s %7s %6s %6s   %5s %5s %s\n' "" "" "" "wall" "cpu" "wall" "cpu" "reference"
+row "openssl dgst -sha256, same files (1 core)" openssl openssl "(itself)"
+row "verifier alone, 1 job (fresh JVM, libcrypto)" vone openssl "openssl"
+row "dockfsck check --deep --jobs 1 (launcher + flags)" one openssl "openssl"
+row "dockfsck check --deep --jobs 1 (launcher as is: C1, JDK SHA)" c1jdk openssl "openssl"
+row "dockfsck check --deep --jobs 1 (C2, JDK SHA)" c2jdk openssl "openssl"
+row "docker save of the same images > /dev/null (dockerd cpu)" save save "(itself)"
+row "verifier alone, $cores jobs (fresh JVM, libcrypto)" vall save "docker save"
+row "dockfsck check --deep --jobs $cores (launcher + flags)" all save "docker save"

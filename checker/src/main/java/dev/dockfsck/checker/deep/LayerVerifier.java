@@ -424,9 +424,9 @@ public final class LayerVerifier {
             while (r.next()) {
                 entries++;
                 if (r.isSegment()) {
-                    byte[] p = r.payload();
-                    sha.update(p, 0, p.length);
-                    tarBytes += p.length;
+                    int len = r.payloadLength();
+                    sha.update(r.payloadBuffer(), 0, len);
+                    tarBytes += len;
                     continue;
                 }
                 long expected = r.size();
