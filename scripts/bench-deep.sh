@@ -157,6 +157,12 @@ run_verifier() { # the verifier alone (no CLI, no shallow walk), first round in 
 
 export -f log run_openssl run_save run_check run_verifier
 export list tags dir here root cp_bench native_opts images layers
+warm_verifier() { # the verifier alone, 3rd round in one JVM (JIT warm, libcrypto linked): sets W_warm and C_warm
+  local out
+  out=$(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $native_opts -cp "$cp_bench" dev.dockfsck.checker.deep.DeepBench "$root" 1 3 2>/dev/null | tail -1)
+  W_warm=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out")
+  C_warm=$(sed -n 's/.*cpu=\([0-9.]*\).*/\1/p' <<<"$out")
+}
 log "bench: measuring (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 measure openssl run_openssl
 measure save run_save
@@ -164,6 +170,7 @@ measure one run_check 1 "$native_opts"
 measure all run_check "$cores" "$native_opts"
 measure vone run_verifier 1
 measure vall run_verifier "$cores"
+warm_verifier
 if [ -z "${BENCH_SKIP_SLOW:-}" ]; then
   runs=1 measure c1jdk run_check 1 ""
   runs=1 measure c2jdk run_check 1 "-XX:TieredStopAtLevel=4 --add-opens=java.base/sun.nio.fs=ALL-UNNAMED"
@@ -185,6 +192,7 @@ printf '%-60s %7s %7s %6s %6s   %5s %5s %s\n' "" "wall s" "cpu s" "MB/s" "MB/s" 
 printf '%-60s %7s %7s %6s %6s   %5s %5s %s\n' "" "" "" "wall" "cpu" "wall" "cpu" "reference"
 row "openssl dgst -sha256, same files (1 core)" openssl openssl "(itself)"
 row "verifier alone, 1 job (fresh JVM, libcrypto)" vone openssl "openssl"
+row "verifier alone, 1 job, warm JVM (3rd round)" warm openssl "openssl"
 row "dockfsck check --deep --jobs 1 (launcher + flags)" one openssl "openssl"
 row "dockfsck check --deep --jobs 1 (launcher as is: C1, JDK SHA)" c1jdk openssl "openssl"
 row "dockfsck check --deep --jobs 1 (C2, JDK SHA)" c2jdk openssl "openssl"
