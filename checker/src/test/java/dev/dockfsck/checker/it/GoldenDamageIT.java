@@ -411,6 +411,23 @@ class GoldenDamageIT {
     }
 
     @Test
+    void missingMountIdKeepsTheContainersRwDirOutOfTheLeftovers() throws Exception {
+        Files.delete(root.resolve(g.mountsRel() + "/mount-id"));
+        Report r = check(root);
+        // the RW dir holds the container's own files: never offered up as a leftover
+        exactly(r, f(CONTAINER_LAYER_MISSING, g.ctr(), g.mountsRel() + "/mount-id", g.ctr()));
+        assertEquals(0, r.summary().bytesReclaimable());
+    }
+
+    @Test
+    void missingMountRecordKeepsTheContainersDirsOutOfTheLeftovers() throws Exception {
+        rmTree(root.resolve(g.mountsRel()));
+        Report r = check(root);
+        exactly(r, f(CONTAINER_LAYER_MISSING, g.ctr(), g.mountsRel(), g.ctr()));
+        assertEquals(0, r.summary().bytesReclaimable());
+    }
+
+    @Test
     void containerRemovalInterruptedAfterItsDirWasRemoved() throws Exception {
         long bytes = GoldenCopy.du(root.resolve(g.mountsRel()));
         rmTree(root.resolve("containers/" + g.cid));
