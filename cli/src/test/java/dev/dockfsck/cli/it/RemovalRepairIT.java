@@ -158,7 +158,7 @@ class RemovalRepairIT {
         Path root = copyGolden(tmp);
         Digest middle = chain(B).get(1);
         String orphaned = overlayDir(root, middle).getFileName().toString();
-        rmTree(layerDb(root, middle));
+        RepairIt.rmTree(layerDb(root, middle));
         assertTrue(codes(root, false).contains(FindingCode.LAYER_PARENT_MISSING));
 
         RepairIt.Repaired r = repair(root, tmp.resolve("state"));
@@ -264,16 +264,6 @@ class RemovalRepairIT {
             assertContainerGone(d);
             assertRuns(d, B);
             assertReloads(d, tmp, A, C);
-        }
-    }
-
-    static void rmTree(Path p) throws IOException {
-        Process pr = new ProcessBuilder("rm", "-rf", "--one-file-system", p.toString()).inheritIO().start();
-        try {
-            assertEquals(0, pr.waitFor());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
         }
     }
 }

@@ -121,6 +121,17 @@ final class RepairIt {
         }
     }
 
+    /** {@code rm -rf} (the store holds names Java may not spell). */
+    static void rmTree(Path p) throws IOException {
+        Process pr = new ProcessBuilder("rm", "-rf", "--one-file-system", p.toString()).inheritIO().start();
+        try {
+            assertEquals(0, pr.waitFor(), "rm -rf " + p);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
     static void empty(Path file) throws IOException {
         truncate(file, 0);
     }
