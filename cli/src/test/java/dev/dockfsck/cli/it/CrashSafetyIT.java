@@ -14,7 +14,6 @@ import dev.dockfsck.fixtures.dockerd.GoldenStore;
 import dev.dockfsck.fixtures.image.DockerArchive;
 import dev.dockfsck.fixtures.image.SampleSet;
 import dev.dockfsck.fixtures.store.TreeSnapshot;
-import dev.dockfsck.repair.Repairer;
 import dev.dockfsck.repair.apply.PendingRestoreFile;
 import dev.dockfsck.repair.plan.Action;
 import dev.dockfsck.repair.plan.Plan;
@@ -31,7 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,8 +114,9 @@ class CrashSafetyIT {
         Path state = dir.resolve("state");
         TreeSnapshot volumes = TreeSnapshot.of(root.resolve("volumes"), true);
 
-        Process p = realDockfsck(hook, "repair", "--root", root.toString(), "--state-dir", state.toString(), "--force");
-        assertEquals(137, p.exitValue(), "halted by the hook " + hook);
+        RepairIt.Run p = RepairIt.realDockfsck(hook, "repair", "--root", root.toString(), "--state-dir",
+                state.toString(), "--force");
+        assertEquals(137, p.exit(), "halted by the hook " + hook + ": " + p.output());
         Path journal = journalDir(state);
         assertTrue(Files.exists(journal.resolve("plan.json")), "the interrupted repair is journaled");
         List<String> done = Files.exists(journal.resolve("done"))
@@ -140,28 +139,5 @@ class CrashSafetyIT {
             assertEquals(1, j.size(), "one journal: " + j);
             return j.get(0);
         }
-    }
-
-    /** {@code java -cp <this JVM's class path> dev.dockfsck.cli.Main args} with the crash hook set. */
-    static Process realDockfsck(String hook, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
-        cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put(Repairer.CRASH_HOOK_ENV, hook);
-        pb.environment().put("LC_ALL", "C.UTF-8");
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("dockfsck did not finish: " + new String(out, StandardCharsets.UTF_8));
-        }
-        if (p.exitValue() != 137) {
-            System.err.println(new String(out, StandardCharsets.UTF_8));
-        }
-        return p;
     }
 }

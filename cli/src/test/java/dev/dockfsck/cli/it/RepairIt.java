@@ -21,6 +21,7 @@ import dev.dockfsck.fixtures.image.SampleSet;
 import dev.dockfsck.fixtures.store.TreeSnapshot;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.store.DataRootReader;
+import dev.dockfsck.repair.Repairer;
 import dev.dockfsck.repair.apply.PendingRestoreFile;
 import dev.dockfsck.repair.plan.Plan;
 import java.io.IOException;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -214,6 +216,39 @@ final class RepairIt {
                     || p.getFileName().toString().equals("done")).map(Path::toString).toList();
             assertEquals(List.of(), open, "an unfinished journal is left in " + stateDir);
         }
+    }
+
+    /** A finished real dockfsck process. */
+    record Run(int exit, String output) {
+    }
+
+    /**
+     * {@code java -cp <this JVM's class path> dev.dockfsck.cli.Main args} as the launcher runs it
+     * (UTF-8 names, exact byte paths), with the test-only crash hook when {@code hook} is not null.
+     * Returns its exit code and stdout (stderr is appended to it).
+     */
+    static Run realDockfsck(String hook, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        cmd.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().remove(Repairer.CRASH_HOOK_ENV);
+        if (hook != null) {
+            pb.environment().put(Repairer.CRASH_HOOK_ENV, hook);
+        }
+        pb.environment().put("LC_ALL", "C.UTF-8");
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("dockfsck did not finish: " + new String(out, StandardCharsets.UTF_8));
+        }
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     /** {@code dockfsck check [--deep] --root ROOT}: its exit code. */
