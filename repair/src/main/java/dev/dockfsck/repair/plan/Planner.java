@@ -203,6 +203,7 @@ public final class Planner {
                 actions.add(new RemovePath(f.path(), List.of(f.code() + " " + f.subject())));
             }
         }
+        actions.addAll(dirsOrphanedByPlan(actions));
         actions.addAll(linksIntoRemovedDirs(actions));
         for (Finding f : report.findings()) {
             if (NEVER_REPAIRED.contains(f.code()) && !removed(f.subject(), removeLayers, removeImages, removeContainers)) {
@@ -212,10 +213,9 @@ public final class Planner {
         return new Plan(store.root().toString(), dedupe(actions), kept.stream().distinct().toList());
     }
 
-    /** l/ entries that point into an overlay2 dir the plan removes and that no action removes yet. */
-    private List<Action> linksIntoRemovedDirs(List<Action> actions) {
+    /** Root-relative paths the actions remove. */
+    private static Set<String> removedPaths(List<Action> actions) {
         Set<String> removed = new HashSet<>();
-        String overlay = store.driver() + "/";
         for (Action a : actions) {
             if (a instanceof RemoveLayer rl) {
                 java.util.stream.Stream.of(rl.cacheDir(), rl.link()).filter(java.util.Objects::nonNull).forEach(removed::add);
@@ -225,6 +225,56 @@ public final class Planner {
                 removed.add(rp.path());
             }
         }
+        return removed;
+    }
+
+    /**
+     * overlay2 dirs that no layer or container names and that only removed dirs stand on: the
+     * checker does not call them orphans while a {@code lower} still names them (the dir of a
+     * layer whose layerdb entry was lost, under a child), but once the plan removes every dir
+     * standing on them they are, and leaving them would need a second repair.
+     */
+    private List<Action> dirsOrphanedByPlan(List<Action> actions) {
+        Set<String> removed = removedPaths(actions);
+        String overlay = store.driver() + "/";
+        Set<String> used = new HashSet<>();
+        store.layerDb().layers().values().forEach(l -> l.cacheId().optional().ifPresent(used::add));
+        store.layerDb().mounts().values().forEach(m -> {
+            m.mountId().optional().ifPresent(id -> {
+                used.add(id);
+                used.add(id + OverlayDir.INIT_SUFFIX);
+            });
+            m.initId().optional().ifPresent(used::add);
+        });
+        Set<String> lowerLinksAfter = new HashSet<>();
+        for (OverlayDir d : store.overlay2().dirs().values()) {
+            if (!removed.contains(overlay + d.id())) {
+                for (String entry : d.lower().optional().orElse(List.of())) {
+                    if (entry.startsWith("l/")) {
+                        lowerLinksAfter.add(entry.substring(2));
+                    }
+                }
+            }
+        }
+        List<Action> out = new ArrayList<>();
+        for (OverlayDir d : store.overlay2().dirs().values()) {
+            String rel = rel(d.dir());
+            if (used.contains(d.id()) || removed.contains(rel)) {
+                continue;
+            }
+            boolean stoodOn = d.link().optional().isPresent();
+            if (stoodOn && !d.link().optional().map(lowerLinksAfter::contains).orElse(false)) {
+                out.add(new RemovePath(rel, List.of(FindingCode.ORPHAN_CACHE_DIR + " " + Subject.path(rel)
+                        + ": used by no layer or container once the layers standing on it are removed")));
+            }
+        }
+        return out;
+    }
+
+    /** l/ entries that point into an overlay2 dir the plan removes and that no action removes yet. */
+    private List<Action> linksIntoRemovedDirs(List<Action> actions) {
+        Set<String> removed = removedPaths(actions);
+        String overlay = store.driver() + "/";
         List<Action> out = new ArrayList<>();
         for (ShortLink sl : store.overlay2().links().values()) {
             String rel = rel(sl.path());
