@@ -10,12 +10,15 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@link Engine} over docker-java (httpclient5 transport). */
 public final class DockerEngine implements Engine {
@@ -125,9 +128,30 @@ public final class DockerEngine implements Engine {
                 }
             }
         };
+        // the thread that sends the body is docker-java's stream thread: if it dies of an Error,
+        // docker-java never completes the callback, so watch it instead of waiting forever
+        AtomicReference<Thread> sender = new AtomicReference<>();
+        InputStream watched = new FilterInputStream(archive) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                sender.compareAndSet(null, Thread.currentThread());
+                return super.read(b, off, len);
+            }
+
+            @Override
+            public int read() throws IOException {
+                sender.compareAndSet(null, Thread.currentThread());
+                return super.read();
+            }
+        };
         try {
-            client.loadImageAsyncCmd(archive).exec(cb);
-            cb.awaitCompletion();
+            client.loadImageAsyncCmd(watched).exec(cb);
+            while (!cb.awaitCompletion(1, TimeUnit.SECONDS)) {
+                Thread t = sender.get();
+                if (t != null && !t.isAlive() && !cb.awaitCompletion(2, TimeUnit.SECONDS)) {
+                    throw new EngineException("the Docker client failed while loading the image (its stream thread died)");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted while the Docker engine loaded the image", e);
