@@ -114,6 +114,7 @@ public final class DockerEngine implements Engine {
     public LoadOutcome load(InputStream archive) throws EngineException {
         List<String> messages = new ArrayList<>();
         String[] error = {null};
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         ResultCallback.Adapter<LoadResponseItem> cb = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(LoadResponseItem item) {
@@ -126,6 +127,12 @@ public final class DockerEngine implements Engine {
                 } else if (item.getStatus() != null) {
                     messages.add(item.getStatus().strip());
                 }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failure.compareAndSet(null, t);
+                super.onError(t);
             }
         };
         // the thread that sends the body is docker-java's stream thread: if it dies of an Error,
@@ -151,6 +158,12 @@ public final class DockerEngine implements Engine {
                 if (t != null && !t.isAlive() && !cb.awaitCompletion(2, TimeUnit.SECONDS)) {
                     throw new EngineException("the Docker client failed while loading the image (its stream thread died)");
                 }
+            }
+            Throwable t = failure.get();
+            if (t != null) {
+                // the load request failed (the body could not be sent, the connection broke):
+                // the callback completed, but nothing says dockerd loaded anything
+                throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(t), t);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
