@@ -9,6 +9,7 @@ import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.model.store.StoreException;
 import dev.dockfsck.repair.apply.ApplyContext;
 import dev.dockfsck.repair.apply.Journal;
+import dev.dockfsck.repair.apply.LayerBlobSource;
 import dev.dockfsck.repair.apply.RootedFs;
 import dev.dockfsck.repair.live.LiveEngine;
 import dev.dockfsck.repair.plan.Action;
@@ -31,7 +32,12 @@ public final class Repairer {
 
     public record Options(boolean deep, boolean dryRun, boolean force, Path stateDir, int jobs,
                           Map<Digest, List<String>> extraNames, java.util.function.Function<Path, ContentVerifier> verifier,
-                          ContentVerifier.Progress progress, Listener listener) {
+                          ContentVerifier.Progress progress, Listener listener, Optional<LayerBlobSource> blobs) {
+        public Options(boolean deep, boolean dryRun, boolean force, Path stateDir, int jobs,
+                       Map<Digest, List<String>> extraNames, java.util.function.Function<Path, ContentVerifier> verifier,
+                       ContentVerifier.Progress progress, Listener listener) {
+            this(deep, dryRun, force, stateDir, jobs, extraNames, verifier, progress, listener, Optional.empty());
+        }
     }
 
     /** What a caller sees while a repair runs (text output, progress). */
@@ -94,14 +100,14 @@ public final class Repairer {
             plan = pending.get();
         } else {
             before = check(store);
-            plan = Planner.plan(before, new Planner.Options(options.force(), options.extraNames()));
+            plan = Planner.plan(before, new Planner.Options(options.force(), options.extraNames(), options.blobs()));
         }
         options.listener().planned(before, plan, resumed);
         if (options.dryRun() || plan.isEmpty()) {
             return new Result(plan, resumed, false, before, null, 0);
         }
         journal.begin(plan);
-        long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir()));
+        long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir(), options.blobs()));
         journal.finish();
         Report after = check(read(root));
         return new Result(plan, resumed, true, before, after, freed);

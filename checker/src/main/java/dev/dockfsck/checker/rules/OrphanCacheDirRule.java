@@ -17,6 +17,12 @@ import java.util.Set;
  * {@code ORPHAN_CACHE_DIR}: an overlay2 dir that no layer's cache-id and no container's mount-id or
  * init-id names, and that no other dir's {@code lower} stands on: an interrupted extraction
  * (or a layer whose layerdb entry was lost). Reports its bytes.
+ *
+ * <p>A container's RW dir holds the container's own files, so it is never offered up as a
+ * leftover while a container may own it: a mount record's {@code init-id} ({@code <X>-init})
+ * names the RW dir {@code X} too (its {@code mount-id} may be what was lost), and while some
+ * container has no usable mount record at all, no container-shaped dir ({@code X} beside
+ * {@code X-init}) is reported: it may be that container's.
  */
 public final class OrphanCacheDirRule implements StoreRule {
     @Override
@@ -30,8 +36,15 @@ public final class OrphanCacheDirRule implements StoreRule {
                 used.add(id);
                 used.add(id + OverlayDir.INIT_SUFFIX);
             });
-            m.initId().optional().ifPresent(used::add);
+            m.initId().optional().ifPresent(id -> {
+                used.add(id);
+                used.add(id.substring(0, id.length() - OverlayDir.INIT_SUFFIX.length()));
+            });
         }
+        boolean someContainerLacksItsRecord = ctx.store().containers().keySet().stream().anyMatch(id -> {
+            Mount m = ctx.store().layerDb().mounts().get(id);
+            return m == null || (m.mountId().optional().isEmpty() && m.initId().optional().isEmpty());
+        });
         Set<String> lowerLinks = new HashSet<>();
         for (OverlayDir d : ctx.store().overlay2().dirs().values()) {
             for (String entry : d.lower().optional().orElse(List.of())) {
@@ -42,6 +55,9 @@ public final class OrphanCacheDirRule implements StoreRule {
         }
         for (OverlayDir d : ctx.store().overlay2().dirs().values()) {
             if (used.contains(d.id())) {
+                continue;
+            }
+            if (someContainerLacksItsRecord && isContainerShaped(d, ctx)) {
                 continue;
             }
             boolean standsUnderAnother = d.link().optional().filter(lowerLinks::contains).isPresent();
@@ -55,5 +71,11 @@ public final class OrphanCacheDirRule implements StoreRule {
                     "overlay2/" + d.id() + " is used by no layer or container (" + bytes + " bytes)",
                     evidence("bytes", bytes, "cache_dir", d.id()));
         }
+    }
+
+    /** A container's init dir ({@code X-init}) or RW dir ({@code X} beside {@code X-init}). */
+    private static boolean isContainerShaped(OverlayDir d, CheckContext ctx) {
+        return d.id().endsWith(OverlayDir.INIT_SUFFIX)
+                || ctx.store().overlay2().dir(d.id() + OverlayDir.INIT_SUFFIX).isPresent();
     }
 }
