@@ -216,6 +216,15 @@ public final class LayerVerifier {
             if (name.length > 0 && name[0] == '/') {
                 return bad(o, DamageKind.UNSAFE_NAME, "an absolute name");
             }
+            // fast path: a sibling of the previous file (tar order keeps them together); its
+            // directory prefix is byte-identical to one already checked, so only the last
+            // component needs looking at
+            if (lastParent != null && lastParentLen < name.length && name[name.length - 1] != '/'
+                    && (lastParentLen == 0 || name[lastParentLen - 1] == '/')
+                    && java.util.Arrays.equals(lastParentBytes, 0, lastParentLen, name, 0, lastParentLen)
+                    && plainComponent(name, lastParentLen)) {
+                return last(lastParent, name, lastParentLen, name.length, o);
+            }
             // split into components, dropping empty ones and "."
             int start = 0;
             int lastStart = -1;
@@ -301,7 +310,26 @@ public final class LayerVerifier {
                 lastParentBytes = new byte[Math.max(lastStart, 2 * lastParentBytes.length)];
             }
             System.arraycopy(name, 0, lastParentBytes, 0, lastStart);
-            RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, lastStart, lastEnd));
+            return last(parent, name, lastStart, lastEnd, o);
+        }
+
+        /** Whether name[from..] is one component: no '/', no NUL, not "." or "..", not empty. */
+        private static boolean plainComponent(byte[] name, int from) {
+            int len = name.length - from;
+            if (len <= 0 || (name[from] == '.' && (len == 1 || (len == 2 && name[from + 1] == '.')))) {
+                return false;
+            }
+            for (int i = from; i < name.length; i++) {
+                if (name[i] == '/' || name[i] == 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Resolves and lstat()s the last component name[start, end) in {@code parent}. */
+        private Opened last(Path parent, byte[] name, int start, int end, Opened o) {
+            RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, start, end));
             if (res.path() == null) {
                 return res.ambiguous()
                         ? bad(o, DamageKind.UNREADABLE, "non-UTF-8 name ambiguous without exact paths (see docs/java-on-the-store.md)")

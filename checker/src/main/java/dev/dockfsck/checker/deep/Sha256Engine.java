@@ -247,7 +247,8 @@ public abstract class Sha256Engine {
                 }
             } catch (Throwable e) {
                 init = null;
-                reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+                Throwable c = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
+                reason = c.getClass().getSimpleName() + ": " + c.getMessage();
             }
             AVAILABLE = init != null;
             REASON = reason;

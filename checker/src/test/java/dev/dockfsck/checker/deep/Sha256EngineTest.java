@@ -70,6 +70,11 @@ class Sha256EngineTest {
                 "--enable-native-access=ALL-UNNAMED");
         assertTrue(c1Native.contains("warning=false"), c1Native.toString());
 
+        List<String> noAccess = run("--add-modules", "jdk.incubator.foreign");
+        assertTrue(noAccess.contains("implementation=jdk"), "without --enable-native-access: " + noAccess);
+        assertTrue(noAccess.stream().anyMatch(l -> l.startsWith("reason=IllegalCallerException")), noAccess.toString());
+        assertTrue(noAccess.contains("digest=" + want), noAccess.toString());
+
         List<String> forced = run("--add-modules", "jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
                 "-Ddockfsck.sha256=jdk");
         assertTrue(forced.contains("implementation=jdk"), forced.toString());

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import dev.dockfsck.model.tarsplit.TarSplitException.Kind;
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -113,7 +111,7 @@ public final class TarSplitReader implements Closeable {
         long at = index + 1;
         try {
             if (parser == null) {
-                GZIPInputStream gz = new GZIPInputStream(new BufferedInputStream(raw, 1 << 16), 1 << 16);
+                GzipReader gz = new GzipReader(raw, 1 << 16);
                 headerRead = true;
                 parser = JSON.createParser(gz);
             }
