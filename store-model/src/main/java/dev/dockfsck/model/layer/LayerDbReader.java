@@ -24,6 +24,12 @@ public final class LayerDbReader {
         List<WriteSet> writeSets = new ArrayList<>();
         List<RemovingDir> removing = new ArrayList<>();
         List<StrayEntry> strays = new ArrayList<>();
+        var notDir = StoreFiles.notARealDir(layerdb);
+        if (notDir.isPresent()) {
+            // never read through it: layerdb/sha256/... would resolve outside the root
+            strays.add(new StrayEntry(layerdb, notDir.get()));
+            return new LayerDb(layers, mounts, writeSets, removing, strays);
+        }
 
         for (DirEntry e : listDirs(layerdb.resolve("sha256"), strays)) {
             if (e.name().endsWith("-removing")) {
