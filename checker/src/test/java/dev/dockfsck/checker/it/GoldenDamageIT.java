@@ -311,9 +311,10 @@ class GoldenDamageIT {
         Files.delete(l);
         Files.createSymbolicLink(l, Path.of("../" + g.cacheId(EMPTY) + "/diff"));
         Report r = check(root);
+        // the contract (docs/findings.md): a warning, not damage, though a container on B would
+        // mount EMPTY's files in place of SMALL's; repair recreates the link in place
+        exactly(r, f(OVERLAY_SYMLINK_DANGLING, Severity.WARNING, layer(SMALL), "overlay2/l/" + link));
         Finding f = one(r, OVERLAY_SYMLINK_DANGLING);
-        assertEquals(layer(SMALL), f.subject());
-        assertEquals("overlay2/l/" + link, f.path());
         assertEquals("../" + g.cacheId(SMALL) + "/diff", f.evidence().get("expected"));
         assertEquals("../" + g.cacheId(EMPTY) + "/diff", f.evidence().get("target"));
     }

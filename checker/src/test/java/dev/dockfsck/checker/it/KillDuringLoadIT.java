@@ -118,10 +118,14 @@ class KillDuringLoadIT {
         assertEquals(1, ws.size(), "one write-set left: " + ws);
         String wsRel = "image/overlay2/layerdb/tmp/" + ws.get(0).getFileName();
         List<Path> imports = importTmps(g.root.resolve("tmp"));
+        // the archive is unpacked whole into tmp/docker-import-N before any layer is extracted
+        assertEquals(1, imports.size(), "one import tmp dir left: " + imports);
         String cacheRel = "overlay2/" + newDir;
         long extracted = GoldenCopy.du(g.root.resolve(cacheRel));
 
         Report report = check(g.root);
+        System.out.println("KillDuringLoadIT: " + imports.size() + " import tmp dir(s), " + extracted
+                + " bytes extracted when killed\n" + describe(report));
         List<Expect.F> expected = new ArrayList<>();
         expected.add(f(ORPHAN_CACHE_DIR, path(cacheRel), cacheRel));
         expected.add(f(STALE_WRITE_SET, path(wsRel), wsRel));
@@ -134,6 +138,8 @@ class KillDuringLoadIT {
         assertTrue((Long) orphan.evidence().get("bytes") > 0, describe(report));
         assertEquals(extracted, orphan.evidence().get("bytes"));
         assertEquals(newDir, orphan.evidence().get("cache_dir"));
+        assertTrue((Long) one(report, STALE_IMPORT_TMP).evidence().get("bytes") >= LAYER_BYTES, describe(report));
+        assertEquals(GoldenCopy.du(ws.get(0)), one(report, STALE_WRITE_SET).evidence().get("bytes"));
         long total = 0;
         for (Finding f : report.findings()) {
             assertEquals(Severity.WARNING, f.severity(), "leftovers only: " + f);
