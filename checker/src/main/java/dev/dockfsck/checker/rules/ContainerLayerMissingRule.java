@@ -11,7 +11,8 @@ import java.nio.file.Path;
 
 /**
  * {@code CONTAINER_LAYER_MISSING}: the container's RW layer record ({@code layerdb/mounts/<id>})
- * is missing or broken, or its RW or init overlay2 dir does not exist.
+ * is missing or broken, or its RW or init overlay2 dir does not exist. A missing {@code init-id}
+ * alone is not damage: dockerd loads the mount without an init layer and the container starts.
  */
 public final class ContainerLayerMissingRule implements ContainerRule {
     @Override
@@ -26,7 +27,9 @@ public final class ContainerLayerMissingRule implements ContainerRule {
         }
         m.mountId().failure().ifPresent(d -> ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(),
                 who + " mount-id: " + d.describe(), evidence("file", Mount.MOUNT_ID, "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT))));
-        m.initId().failure().ifPresent(d -> ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(),
+        // a missing init-id is read by dockerd as "no init layer" (GetInitID returns ""): the container
+        // still starts, its RW dir's lower names the init dir; only an unreadable or bad one breaks it
+        m.initId().failure().filter(d -> d.kind() != dev.dockfsck.model.Defect.Kind.MISSING).ifPresent(d -> ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(),
                 who + " init-id: " + d.describe(), evidence("file", Mount.INIT_ID, "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT))));
         m.parent().failure().filter(d -> d.kind() != dev.dockfsck.model.Defect.Kind.MISSING).ifPresent(d ->
                 ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(), who + " parent: " + d.describe(),

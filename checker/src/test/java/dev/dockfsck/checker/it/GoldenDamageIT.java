@@ -421,6 +421,33 @@ class GoldenDamageIT {
     }
 
     @Test
+    void missingInitIdIsNoDamage() throws Exception {
+        // dockerd reads a missing init-id as "no init layer": observed, the container starts ("hi")
+        Files.delete(root.resolve(g.mountsRel() + "/init-id"));
+        Report r = check(root);
+        exactly(r);
+        assertFalse(r.isDamaged(g.ctr()));
+    }
+
+    @Test
+    void missingInitIdStillChecksTheInitDir() throws Exception {
+        Files.delete(root.resolve(g.mountsRel() + "/init-id"));
+        String init = "overlay2/" + g.mountId() + "-init";
+        truncate(root.resolve(init + "/lower"));
+        Report r = check(root);
+        exactly(r, f(OVERLAY_LOWER_INVALID, g.ctr(), init + "/lower", g.ctr()));
+    }
+
+    @Test
+    void emptyInitIdLosesTheContainer() throws Exception {
+        // observed: "failed to load container mount ... mount does not exist", gone from docker ps -a
+        truncate(root.resolve(g.mountsRel() + "/init-id"));
+        Report r = check(root);
+        exactly(r, f(CONTAINER_LAYER_MISSING, g.ctr(), g.mountsRel() + "/init-id", g.ctr()));
+        assertEquals("empty", one(r, CONTAINER_LAYER_MISSING).evidence().get("defect"));
+    }
+
+    @Test
     void missingMountRecordKeepsTheContainersDirsOutOfTheLeftovers() throws Exception {
         rmTree(root.resolve(g.mountsRel()));
         Report r = check(root);
