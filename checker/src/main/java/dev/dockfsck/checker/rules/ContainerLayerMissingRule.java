@@ -11,7 +11,8 @@ import java.nio.file.Path;
 
 /**
  * {@code CONTAINER_LAYER_MISSING}: the container's RW layer record ({@code layerdb/mounts/<id>})
- * is missing or broken, or its RW or init overlay2 dir does not exist. A missing {@code init-id}
+ * is missing or broken, its RW or init overlay2 dir does not exist, or the RW dir has no
+ * {@code work/} (overlay's workdir: "error creating overlay mount ... no such file or directory"). A missing {@code init-id}
  * alone is not damage: dockerd loads the mount without an init layer and the container starts.
  */
 public final class ContainerLayerMissingRule implements ContainerRule {
@@ -35,6 +36,11 @@ public final class ContainerLayerMissingRule implements ContainerRule {
                 ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(), who + " parent: " + d.describe(),
                         evidence("file", Mount.PARENT, "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT))));
         Path overlay = ctx.store().root().resolve(ctx.store().driver());
+        // the RW dir is mounted as upperdir with workdir <mount-id>/work: without it the mount fails
+        m.mountId().optional().flatMap(id -> ctx.store().overlay2().dir(id)).filter(dir -> !dir.work()).ifPresent(dir ->
+                ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, dir.dir().resolve(dev.dockfsck.model.overlay.OverlayDir.WORK),
+                        who + ": overlay2/" + dir.id() + "/work is missing: the RW layer cannot be mounted",
+                        evidence("cache_dir", dir.id(), "missing", dev.dockfsck.model.overlay.OverlayDir.WORK)));
         for (var id : new java.util.ArrayList<>(java.util.List.of(m.mountId(), m.initId()))) {
             id.optional().filter(dir -> ctx.store().overlay2().dir(dir).isEmpty()).ifPresent(dir ->
                     ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, overlay.resolve(dir),

@@ -412,6 +412,23 @@ class GoldenDamageIT {
     }
 
     @Test
+    void missingWorkDirOfTheRwLayer() throws Exception {
+        // observed: docker start fails with "error creating overlay mount to .../merged: no such file
+        // or directory" when the RW dir has no work/ (a mkdir never synced)
+        String work = "overlay2/" + g.mountId() + "/work";
+        rmTree(root.resolve(work));
+        Report r = check(root);
+        exactly(r, f(CONTAINER_LAYER_MISSING, g.ctr(), work, g.ctr()));
+    }
+
+    @Test
+    void missingWorkDirOfAnImageLayerIsHarmless() throws Exception {
+        // image layers are only ever lowerdirs: their work/ is never used
+        rmTree(g.overlayDir(APP).resolve("work"));
+        exactly(check(root));
+    }
+
+    @Test
     void missingMountIdKeepsTheContainersRwDirOutOfTheLeftovers() throws Exception {
         Files.delete(root.resolve(g.mountsRel() + "/mount-id"));
         Report r = check(root);
