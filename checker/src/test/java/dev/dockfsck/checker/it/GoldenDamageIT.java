@@ -144,6 +144,21 @@ class GoldenDamageIT {
     }
 
     @Test
+    void sizeWithANewlineIsInvalidButANegativeSizeIsNot() throws Exception {
+        // observed on dockerd 20.10.24: "15\n" -> "layer does not exist, not restoring image" (GetSize
+        // is strconv.ParseInt on the raw bytes); "-5" -> the layer and image B load and run
+        Path size = g.layerDir(SMALL).resolve("size");
+        Files.writeString(size, "-5");
+        exactly(check(root));
+        Files.writeString(size, "15\n");
+        Report r = check(root);
+        exactly(r,
+                f(LAYER_FILE_INVALID, layer(SMALL), layerRel(SMALL) + "/size", image(IMG_B)),
+                f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)));
+        assertEquals("malformed", one(r, LAYER_FILE_INVALID).evidence().get("defect"));
+    }
+
+    @Test
     void missingDiffFileOfTheContainersTopLayer() throws Exception {
         Files.delete(g.layerDir(PATCH).resolve("diff"));
         Report r = check(root);

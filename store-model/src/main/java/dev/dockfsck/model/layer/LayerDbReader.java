@@ -94,9 +94,8 @@ public final class LayerDbReader {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "not a number: " + dev.dockfsck.model.Texts.quote(s)));
             }
             try {
-                long v = Long.parseLong(s);
-                return v >= 0 ? Parsed.ok(v)
-                        : Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "negative"));
+                // dockerd takes any int64, a negative one too (observed: the layer and its image load)
+                return Parsed.ok(Long.parseLong(s));
             } catch (NumberFormatException ex) {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "not a number: " + dev.dockfsck.model.Texts.quote(s)));
             }
