@@ -39,7 +39,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * and report nothing there; so the report must name the replaced entry, and no sentinel may appear
  * in the model or the report. Loops and links climbing past {@code /} must not throw.
  */
-class SymlinkConfinementProperties {
+class SymlinkConfinementPropertiesTest {
     static final String SENTINEL_HEX_PREFIX = "5e5e5e5e";
     static final String SENTINEL = SENTINEL_HEX_PREFIX.repeat(8);
 
