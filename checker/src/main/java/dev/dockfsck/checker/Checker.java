@@ -164,7 +164,10 @@ public final class Checker {
         // the init layer stands on the image's top layer; the RW layer on the init layer
         Optional<List<String>> initLower = m.parent().isMissing() ? Optional.of(List.of())
                 : top.flatMap(t -> ctx.linkOf(t).flatMap(link -> ctx.expectedLower(t).map(rest -> prepend(link, rest))));
-        Optional<OverlayDir> init = m.initId().optional().flatMap(id -> ctx.store().overlay2().dir(id));
+        // without an init-id file the init dir is still <mount-id>-init, and the RW dir stands on it
+        Optional<String> initId = m.initId().isMissing()
+                ? m.mountId().optional().map(id -> id + OverlayDir.INIT_SUFFIX) : m.initId().optional();
+        Optional<OverlayDir> init = initId.flatMap(id -> ctx.store().overlay2().dir(id));
         init.ifPresent(dir -> {
             OverlayOwner owner = new OverlayOwner(s, "container " + shortId + " init layer", initLower);
             OVERLAY_RULES.forEach(r -> r.check(owner, dir, ctx));

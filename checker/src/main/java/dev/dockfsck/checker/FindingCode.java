@@ -42,8 +42,10 @@ public enum FindingCode {
     OVERLAY_DIFF_MISSING(Severity.ERROR, true,
             "the layer has no files: containers on it fail to mount or start without its content"),
     OVERLAY_LINK_INVALID(Severity.ERROR, true,
-            "\"error creating overlay mount to .../merged: too many levels of symbolic links\" or "
-                    + "\"readlink /var/lib/docker/overlay2/l: invalid argument\" when a container on it is created or started"),
+            "new layers and containers on it get a broken lower: a new container silently gets the overlay2/l/ "
+                    + "symlinks in place of the layer's files (dockerd 20.10.24, no error); registering a layer on it "
+                    + "fails with \"too many levels of symbolic links\" or \"readlink /var/lib/docker/overlay2/l: invalid "
+                    + "argument\"; containers created before keep working"),
     OVERLAY_SYMLINK_MISSING(Severity.ERROR, true,
             "\"error creating overlay mount to .../merged: no such file or directory\" when a container on it starts"),
     OVERLAY_SYMLINK_DANGLING(Severity.WARNING, false,

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 
 /**
  * {@code CONTAINER_LAYER_MISSING}: the container's RW layer record ({@code layerdb/mounts/<id>})
- * is missing or broken, or its RW or init overlay2 dir does not exist.
+ * is missing or broken, its RW or init overlay2 dir does not exist, or the RW dir has no
+ * {@code work/} (overlay's workdir: "error creating overlay mount ... no such file or directory"). A missing {@code init-id}
+ * alone is not damage: dockerd loads the mount without an init layer and the container starts.
  */
 public final class ContainerLayerMissingRule implements ContainerRule {
     @Override
@@ -26,12 +28,19 @@ public final class ContainerLayerMissingRule implements ContainerRule {
         }
         m.mountId().failure().ifPresent(d -> ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(),
                 who + " mount-id: " + d.describe(), evidence("file", Mount.MOUNT_ID, "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT))));
-        m.initId().failure().ifPresent(d -> ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(),
+        // a missing init-id is read by dockerd as "no init layer" (GetInitID returns ""): the container
+        // still starts, its RW dir's lower names the init dir; only an unreadable or bad one breaks it
+        m.initId().failure().filter(d -> d.kind() != dev.dockfsck.model.Defect.Kind.MISSING).ifPresent(d -> ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(),
                 who + " init-id: " + d.describe(), evidence("file", Mount.INIT_ID, "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT))));
         m.parent().failure().filter(d -> d.kind() != dev.dockfsck.model.Defect.Kind.MISSING).ifPresent(d ->
                 ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, d.path(), who + " parent: " + d.describe(),
                         evidence("file", Mount.PARENT, "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT))));
         Path overlay = ctx.store().root().resolve(ctx.store().driver());
+        // the RW dir is mounted as upperdir with workdir <mount-id>/work: without it the mount fails
+        m.mountId().optional().flatMap(id -> ctx.store().overlay2().dir(id)).filter(dir -> !dir.work()).ifPresent(dir ->
+                ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, dir.dir().resolve(dev.dockfsck.model.overlay.OverlayDir.WORK),
+                        who + ": overlay2/" + dir.id() + "/work is missing: the RW layer cannot be mounted",
+                        evidence("cache_dir", dir.id(), "missing", dev.dockfsck.model.overlay.OverlayDir.WORK)));
         for (var id : new java.util.ArrayList<>(java.util.List.of(m.mountId(), m.initId()))) {
             id.optional().filter(dir -> ctx.store().overlay2().dir(dir).isEmpty()).ifPresent(dir ->
                     ctx.report(FindingCode.CONTAINER_LAYER_MISSING, s, overlay.resolve(dir),

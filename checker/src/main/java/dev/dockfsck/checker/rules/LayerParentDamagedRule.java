@@ -15,7 +15,9 @@ import dev.dockfsck.model.layer.Layer;
 public final class LayerParentDamagedRule implements LayerRule {
     @Override
     public void check(Layer layer, CheckContext ctx) {
-        layer.parent().optional().filter(p -> ctx.isDamaged(Subject.layer(p))).ifPresent(p ->
+        // a layer naming itself as parent is damaged by that alone (LAYER_CHAINID_MISMATCH), not "by its parent"
+        layer.parent().optional().filter(p -> !p.equals(layer.chainId()))
+                .filter(p -> ctx.isDamaged(Subject.layer(p))).ifPresent(p ->
                 ctx.report(FindingCode.LAYER_PARENT_DAMAGED, Subject.layer(layer.chainId()), layer.dir().resolve(Layer.PARENT),
                         "layer " + layer.chainId().shortHex() + " stands on damaged layer " + p.shortHex(),
                         evidence("parent", p.toString())));

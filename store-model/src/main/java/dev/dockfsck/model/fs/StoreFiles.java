@@ -57,6 +57,19 @@ public final class StoreFiles {
         }
     }
 
+    /**
+     * Why the entries below {@code dir} must not be read: a symbolic link (reading
+     * {@code dir/x} would follow it, NOFOLLOW_LINKS guards the last component only) or something
+     * that is no directory. Empty for a real directory or a missing one.
+     */
+    public static java.util.Optional<Defect> notARealDir(Path dir) {
+        return switch (kindOf(dir)) {
+            case DIRECTORY, MISSING -> java.util.Optional.empty();
+            case SYMLINK -> java.util.Optional.of(new Defect(Defect.Kind.SYMLINK, dir, "-> " + readLink(dir).orElse("?")));
+            default -> java.util.Optional.of(new Defect(Defect.Kind.WRONG_TYPE, dir, "not a directory"));
+        };
+    }
+
     /** Reads a regular file of at most {@code max} bytes, never through a link. */
     public static Parsed<byte[]> readBytes(Path p, long max) {
         FileKind k = kindOf(p);

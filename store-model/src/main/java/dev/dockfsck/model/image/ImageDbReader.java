@@ -25,21 +25,37 @@ public final class ImageDbReader {
     public static ImageDb read(Path imagedb) {
         Map<Digest, Image> images = new HashMap<>();
         List<StrayEntry> strays = new ArrayList<>();
+        Map<Digest, Path> orphanMeta = new HashMap<>();
+        // intermediate dirs are checked first: reading below a symlinked one would leave the root
+        if (!realDir(imagedb, strays)) {
+            return new ImageDb(images, orphanMeta, strays);
+        }
+        boolean metaOk = realDir(imagedb.resolve("metadata"), strays);
+        boolean contentOk = realDir(imagedb.resolve("content"), strays);
         Path metadata = imagedb.resolve("metadata").resolve("sha256");
-        for (DirEntry e : list(imagedb.resolve("content").resolve("sha256"), strays)) {
+        for (DirEntry e : contentOk ? list(imagedb.resolve("content").resolve("sha256"), strays) : List.<DirEntry>of()) {
             var id = Digest.tryOfHex(e.name());
             if (id.isEmpty()) {
                 strays.add(new StrayEntry(e.path(), new Defect(Defect.Kind.MALFORMED, e.path(), "not an image ID")));
                 continue;
             }
-            Parsed<Digest> parent = LayerDbReader.digestFile(metadata.resolve(e.name()).resolve("parent"));
+            Parsed<Digest> parent = metaOk && StoreFiles.notARealDir(metadata).isEmpty()
+                    && StoreFiles.notARealDir(metadata.resolve(e.name())).isEmpty()
+                    ? LayerDbReader.digestFile(metadata.resolve(e.name()).resolve("parent"))
+                    : Parsed.bad(new Defect(Defect.Kind.MISSING, metadata.resolve(e.name()).resolve("parent"), ""));
             images.put(id.get(), new Image(id.get(), e.path(), readConfig(id.get(), e.path()), parent));
         }
-        Map<Digest, Path> orphanMeta = new HashMap<>();
-        for (DirEntry e : list(metadata, strays)) {
+        for (DirEntry e : metaOk ? list(metadata, strays) : List.<DirEntry>of()) {
             Digest.tryOfHex(e.name()).filter(id -> !images.containsKey(id)).ifPresent(id -> orphanMeta.put(id, e.path()));
         }
         return new ImageDb(images, orphanMeta, strays);
+    }
+
+    /** True for a real or missing directory; anything else (a symlink first of all) is a stray, not read below. */
+    private static boolean realDir(Path dir, List<StrayEntry> strays) {
+        var d = StoreFiles.notARealDir(dir);
+        d.ifPresent(defect -> strays.add(new StrayEntry(dir, defect)));
+        return d.isEmpty();
     }
 
     private static List<DirEntry> list(Path dir, List<StrayEntry> strays) {
@@ -133,12 +149,18 @@ public final class ImageDbReader {
 
     public static Distribution readDistribution(Path dist) {
         Map<Digest, Parsed<Digest>> byDigest = new HashMap<>();
+        Map<Digest, Path> v2 = new HashMap<>();
+        for (Path d : List.of(dist, dist.resolve("diffid-by-digest"), dist.resolve("v2metadata-by-diffid"))) {
+            if (StoreFiles.notARealDir(d).isPresent()) {
+                // pull metadata only: a link here is not followed, and not worth a finding
+                return new Distribution(byDigest, v2);
+            }
+        }
         for (DirEntry e : StoreFiles.list(dist.resolve("diffid-by-digest").resolve("sha256")).optional().orElse(List.of())) {
             Digest.tryOfHex(e.name()).ifPresent(d -> byDigest.put(d,
                     e.kind() == FileKind.REGULAR ? LayerDbReader.digestFile(e.path())
                             : Parsed.bad(new Defect(Defect.Kind.WRONG_TYPE, e.path(), "not a regular file"))));
         }
-        Map<Digest, Path> v2 = new HashMap<>();
         for (DirEntry e : StoreFiles.list(dist.resolve("v2metadata-by-diffid").resolve("sha256")).optional().orElse(List.of())) {
             Digest.tryOfHex(e.name()).ifPresent(d -> v2.put(d, e.path()));
         }

@@ -24,6 +24,12 @@ public final class LayerDbReader {
         List<WriteSet> writeSets = new ArrayList<>();
         List<RemovingDir> removing = new ArrayList<>();
         List<StrayEntry> strays = new ArrayList<>();
+        var notDir = StoreFiles.notARealDir(layerdb);
+        if (notDir.isPresent()) {
+            // never read through it: layerdb/sha256/... would resolve outside the root
+            strays.add(new StrayEntry(layerdb, notDir.get()));
+            return new LayerDb(layers, mounts, writeSets, removing, strays);
+        }
 
         for (DirEntry e : listDirs(layerdb.resolve("sha256"), strays)) {
             if (e.name().endsWith("-removing")) {
@@ -88,9 +94,8 @@ public final class LayerDbReader {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "not a number: " + dev.dockfsck.model.Texts.quote(s)));
             }
             try {
-                long v = Long.parseLong(s);
-                return v >= 0 ? Parsed.ok(v)
-                        : Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "negative"));
+                // dockerd takes any int64, a negative one too (observed: the layer and its image load)
+                return Parsed.ok(Long.parseLong(s));
             } catch (NumberFormatException ex) {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "not a number: " + dev.dockfsck.model.Texts.quote(s)));
             }

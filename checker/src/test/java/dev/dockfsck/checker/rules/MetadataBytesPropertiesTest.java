@@ -41,7 +41,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * for cache-id, diff, parent, mount-id, init-id; {@code strconv.ParseInt} without trimming for
  * size; the raw bytes for {@code link} and {@code lower} (the overlay2 driver uses them as read).
  */
-class MetadataBytesProperties {
+class MetadataBytesPropertiesTest {
     /** One metadata file of the sample store, the subject a finding must name, and how dockerd reads it. */
     enum Target {
         CACHE_ID(Oracle.TRIMMED), DIFF(Oracle.TRIMMED), SIZE(Oracle.GO_INT), PARENT(Oracle.TRIMMED),

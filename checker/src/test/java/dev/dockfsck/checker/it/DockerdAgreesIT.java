@@ -1,0 +1,86 @@
+package dev.dockfsck.checker.it;
+
+import static dev.dockfsck.checker.Expect.check;
+import static dev.dockfsck.checker.Expect.exactly;
+import static dev.dockfsck.checker.Expect.f;
+import static dev.dockfsck.checker.Expect.image;
+import static dev.dockfsck.checker.Expect.layer;
+import static dev.dockfsck.checker.FindingCode.CONTAINER_IMAGE_DAMAGED;
+import static dev.dockfsck.checker.FindingCode.CONTAINER_LAYER_MISSING;
+import static dev.dockfsck.checker.FindingCode.IMAGE_LAYER_MISSING;
+import static dev.dockfsck.checker.FindingCode.LAYER_FILE_INVALID;
+import static dev.dockfsck.checker.FindingCode.OVERLAY_LINK_INVALID;
+import static dev.dockfsck.checker.it.GoldenCopy.IMG_A;
+import static dev.dockfsck.checker.it.GoldenCopy.IMG_B;
+import static dev.dockfsck.checker.it.GoldenCopy.PATCH;
+import static dev.dockfsck.checker.it.GoldenCopy.SMALL;
+import static dev.dockfsck.checker.it.GoldenCopy.imageRel;
+import static dev.dockfsck.checker.it.GoldenCopy.layerRel;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dockfsck.fixtures.dockerd.Dockerd;
+import dev.dockfsck.fixtures.image.SampleSet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the checker says about a damaged copy of the golden store, next to what the real dockerd
+ * then does with that copy: the finding is there exactly when dockerd (or a container) suffers,
+ * and the consequence the docs promise is the one dockerd shows.
+ */
+class DockerdAgreesIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void badSizeNewlineLinkAndMissingInitId() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        Files.writeString(g.layerDir(SMALL).resolve("size"), "15\n");
+        Files.write(g.overlayDir(PATCH).resolve("link"), new byte[0]);
+        Files.delete(g.root.resolve(g.mountsRel() + "/init-id"));
+        exactly(check(g.root),
+                f(LAYER_FILE_INVALID, layer(SMALL), layerRel(SMALL) + "/size", image(IMG_B)),
+                f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)),
+                f(OVERLAY_LINK_INVALID, layer(PATCH), g.overlayRel(PATCH) + "/link", image(IMG_A), g.ctr()),
+                f(IMAGE_LAYER_MISSING, image(IMG_A), imageRel(IMG_A), image(IMG_A), g.ctr()),
+                f(CONTAINER_IMAGE_DAMAGED, g.ctr(), g.containerConfigRel(), g.ctr()));
+
+        try (Dockerd d = Dockerd.start(tmp.resolve("work"), g.root)) {
+            String images = d.dockerOk("images", "--format", "{{.Repository}}:{{.Tag}}");
+            // size "15\n": dockerd's GetSize fails, the layer is skipped, image B is not restored
+            assertFalse(images.contains(SampleSet.B), images);
+            assertTrue(images.contains(SampleSet.A) && images.contains(SampleSet.C), images);
+            // no init-id: dockerd reads it as "no init layer", the container still runs
+            assertEquals("hi", d.dockerOk("start", "-a", "golden-ctr").strip());
+            // empty link on A's top layer: a new container on A silently lacks the layer's files
+            // and sees overlay2/l/'s symlinks instead
+            Dockerd.Result r = d.docker("run", "--rm", "--network", "none", SampleSet.A, "sh", "-c",
+                    "ls /; cat /etc/app.conf");
+            assertFalse(r.stdout().contains("patched=1"), r.toString());
+            assertTrue(r.stdout().lines().anyMatch(l -> l.matches("[A-Z0-9]{26}")), r.toString());
+        }
+    }
+
+    @Test
+    void rwDirWithoutWorkAndANegativeSize() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        String work = "overlay2/" + g.mountId() + "/work";
+        GoldenCopy.rmTree(g.root.resolve(work));
+        Files.writeString(g.layerDir(SMALL).resolve("size"), "-5");
+        exactly(check(g.root), f(CONTAINER_LAYER_MISSING, g.ctr(), work, g.ctr()));
+
+        try (Dockerd d = Dockerd.start(tmp.resolve("work"), g.root)) {
+            Dockerd.Result start = d.docker("start", "-a", "golden-ctr");
+            assertFalse(start.ok(), start.toString());
+            assertTrue(start.stderr().contains("error creating overlay mount") && start.stderr().contains("no such file"),
+                    start.toString());
+            // a negative size is taken as it is: image B loads and runs
+            assertEquals("b-ok", d.dockerOk("run", "--rm", "--network", "none", SampleSet.B, "sh", "-c", "echo b-ok")
+                    .strip());
+        }
+    }
+}
