@@ -239,8 +239,12 @@ class RemovalRepairIT {
         assertEquals(4, RepairIt.check(root, true), "check still reports the kept damage");
         try (Dockerd d = Dockerd.start(tmp.resolve("dockerd"), root)) {
             assertRuns(d, B);
-            // what was kept is still damaged, as check says: the container cannot start
+            // what was kept is still damaged, as check says: the container cannot start, and dockerd
+            // says so in its log (which also proves the log oracle of the other tests sees such errors)
             assertFalse(d.docker("start", "-a", GoldenStore.CONTAINER).ok());
+            List<String> logged = Files.readAllLines(d.log()).stream()
+                    .filter(l -> RepairIt.STORE_ERROR.matcher(l).find()).toList();
+            assertFalse(logged.isEmpty(), "dockerd logs the damage repair kept");
         }
     }
 
