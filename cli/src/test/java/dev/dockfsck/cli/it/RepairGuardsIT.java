@@ -152,4 +152,33 @@ class RepairGuardsIT {
             RepairIt.rmTree(run);
         }
     }
+
+    /** No dockerd, but a layer still mounted (a killed dockerd's container): refused as well. */
+    @Test
+    void mountedLayerIsRefused(@TempDir Path tmp) throws Exception {
+        Path root = damaged(tmp);
+        Path state = tmp.resolve("state");
+        String mountId = Files.readString(root.resolve("image/overlay2/layerdb/mounts")
+                .resolve(RepairIt.golden().containerId()).resolve("mount-id"));
+        Path rw = root.resolve("overlay2").resolve(mountId);
+        Path merged = Files.createDirectories(rw.resolve("merged"));
+        Files.createDirectories(rw.resolve("work"));
+        String lower = overlayDir(root, chain(SampleSet.A).get(0)).resolve("diff").toString();
+        Process mount = new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + lower
+                + ",upperdir=" + rw.resolve("diff") + ",workdir=" + rw.resolve("work"), merged.toString())
+                .inheritIO().start();
+        assertEquals(0, mount.waitFor(), "mount the container's layer as dockerd would");
+        try {
+            assertTrue(Files.exists(merged.resolve("bin/busybox")));
+            TreeSnapshot before = TreeSnapshot.of(root.resolve("image"), true);
+
+            RepairIt.Repaired r = RepairIt.repair(root, state, "--force");
+
+            assertEquals(8, r.exit(), "operational error: a layer of the root is mounted");
+            assertEquals(List.of(), before.diff(TreeSnapshot.of(root.resolve("image"), true)));
+            assertFalse(Files.exists(state), "nothing journaled");
+        } finally {
+            new ProcessBuilder("umount", "-l", merged.toString()).inheritIO().start().waitFor();
+        }
+    }
 }
