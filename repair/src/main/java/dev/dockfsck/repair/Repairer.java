@@ -106,7 +106,10 @@ public final class Repairer {
         if (options.dryRun() || plan.isEmpty()) {
             return new Result(plan, resumed, false, before, null, 0);
         }
-        journal.begin(plan);
+        if (!resumed) {
+            // on a resume the journal is already there: begin() would forget which actions are done
+            journal.begin(plan);
+        }
         long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir(), options.blobs()));
         journal.finish();
         Report after = check(read(root));

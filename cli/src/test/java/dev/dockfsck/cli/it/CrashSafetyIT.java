@@ -9,11 +9,13 @@ import static dev.dockfsck.cli.it.RepairIt.overlayDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dockfsck.cli.Main;
+import dev.dockfsck.checker.ContentVerifier;
+import dev.dockfsck.checker.TarSplitContentVerifier;
 import dev.dockfsck.fixtures.dockerd.GoldenStore;
 import dev.dockfsck.fixtures.image.DockerArchive;
 import dev.dockfsck.fixtures.image.SampleSet;
 import dev.dockfsck.fixtures.store.TreeSnapshot;
+import dev.dockfsck.repair.Repairer;
 import dev.dockfsck.repair.restore.PendingRestore;
 import dev.dockfsck.repair.plan.Action;
 import dev.dockfsck.repair.plan.Plan;
@@ -29,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -123,9 +126,32 @@ class CrashSafetyIT {
                 ? Files.readAllLines(journal.resolve("done"), StandardCharsets.US_ASCII) : List.of();
         assertEquals(marked ? at + 1 : at, done.size(), "actions journaled done when halted at " + hook);
 
-        int exit = Main.run("repair", "--root", root.toString(), "--state-dir", state.toString(), "--force");
+        // the rerun, as `dockfsck repair --force` runs it, with its log kept
+        List<String> log = new ArrayList<>();
+        Repairer.Listener logger = new Repairer.Listener() {
+            @Override
+            public void planned(dev.dockfsck.checker.Report before, Plan plan, boolean resumedPlan) {
+                log.add((resumedPlan ? "resuming " : "planned ") + plan.actions().size() + " action(s)");
+            }
 
-        assertEquals(1, exit, "the resumed repair corrects the rest and ends clean");
+            @Override
+            public void applying(int index, int total, Action action) {
+                log.add("[" + (index + 1) + "/" + total + "] " + action.describe());
+            }
+        };
+        Repairer.Result resumed = new Repairer(new Repairer.Options(false, false, true, state, 2, Map.of(),
+                TarSplitContentVerifier::new, ContentVerifier.Progress.NONE, logger)).run(root);
+
+        assertTrue(resumed.resumed(), "the rerun resumes the journaled plan: " + log);
+        assertEquals(1, resumed.exitCode(), "the resumed repair corrects the rest and ends clean");
+        int n = plan.actions().size();
+        List<String> ran = log.stream().filter(l -> l.matches("\\[\\d+/" + n + "\\] .*")).toList();
+        int first = marked ? at + 1 : at;
+        List<String> expectedRan = new ArrayList<>();
+        for (int k = first; k < n; k++) {
+            expectedRan.add("[" + (k + 1) + "/" + n + "] " + plan.actions().get(k).describe());
+        }
+        assertEquals(expectedRan, ran, "the rerun runs exactly the actions not journaled done");
         List<String> diff = expected.diff(TreeSnapshot.of(root, true));
         assertEquals(List.of(), diff, "the resumed tree differs from the uninterrupted one");
         RepairIt.assertNoUnfinishedJournal(state);

@@ -148,6 +148,28 @@ class InPlaceRepairIT {
         assertKeptAndRuns(r);
     }
 
+    @Test
+    void containerLayersEmptyLowerAndInitLinkAreRebuilt(@TempDir Path tmp) throws IOException {
+        Path root = copyGolden(tmp);
+        Path mount = root.resolve("image/overlay2/layerdb/mounts").resolve(RepairIt.golden().containerId());
+        String mountId = Files.readString(mount.resolve("mount-id"));
+        Path rw = root.resolve("overlay2").resolve(mountId);
+        Path init = root.resolve("overlay2").resolve(mountId + "-init");
+        String rwLower = Files.readString(rw.resolve("lower"));
+        String initLink = Files.readString(init.resolve("link"));
+        empty(rw.resolve("lower"));
+        empty(init.resolve("link"));
+        // the checker reports the init layer's link; the RW layer's lower it cannot judge while the
+        // init link is unreadable (it names that link), but the plan rebuilds both
+        assertTrue(codes(root, false).contains(FindingCode.OVERLAY_LINK_INVALID));
+
+        RepairIt.Repaired r = repair(root, tmp.resolve("state"));
+
+        assertEquals(initLink, Files.readString(init.resolve("link")));
+        assertEquals(rwLower, Files.readString(rw.resolve("lower")));
+        assertKeptAndRuns(r);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "{\"Repositories\":{\"dockfsck/sample-a\":{\"dockfsck/sa", "\u0000\u0000garbage"})
     void unreadableRepositoriesJsonIsRebuiltAndDockerdStarts(String content, @TempDir Path tmp) throws IOException {

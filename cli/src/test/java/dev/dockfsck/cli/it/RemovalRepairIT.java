@@ -28,6 +28,7 @@ import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.dockerd.GoldenStore;
 import dev.dockfsck.fixtures.image.DockerArchive;
 import dev.dockfsck.fixtures.image.SampleSet;
+import dev.dockfsck.fixtures.store.TreeSnapshot;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.repair.plan.RemoveContainer;
 import dev.dockfsck.repair.plan.RemoveLayer;
@@ -99,6 +100,12 @@ class RemovalRepairIT {
         assertFalse(Files.exists(imageConfig(root, imageId(B))));
         r.assertPendingExactly(B);
         assertCleanDeep(root);
+        // a second repair finds nothing to do and writes nothing
+        TreeSnapshot repaired = TreeSnapshot.of(root, true);
+        RepairIt.Repaired again = repair(root, tmp.resolve("state"), "--deep");
+        assertEquals(0, again.exit());
+        assertEquals(List.of(), repaired.diff(TreeSnapshot.of(root, true)));
+        again.assertPendingExactly(B);
         try (Dockerd d = dockerdOn(root)) {
             assertRuns(d, A);
             assertRuns(d, C);
@@ -195,16 +202,19 @@ class RemovalRepairIT {
         Path imp = root.resolve("tmp/docker-import-987654321");
         Files.createDirectories(imp);
         DockerArchive.write(List.of(SampleSet.image(C)), imp.resolve("archive.tar"));
+        // and an interrupted docker rmi: the layerdb entry renamed to *-removing, not yet deleted
+        Path removing = root.resolve("image/overlay2/layerdb/sha256").resolve("e".repeat(64) + "-0123456789ab-removing");
+        GoldenStore.copy(layerDb(root, chain(C).get(2)), removing);
         Set<FindingCode> found = codes(root, false);
         assertTrue(found.containsAll(Set.of(FindingCode.ORPHAN_CACHE_DIR, FindingCode.STALE_WRITE_SET,
-                FindingCode.STALE_IMPORT_TMP)), "found: " + found);
+                FindingCode.STALE_IMPORT_TMP, FindingCode.INTERRUPTED_REMOVAL)), "found: " + found);
 
         RepairIt.Repaired r = repair(root, tmp.resolve("state"));
 
         assertEquals(1, r.exit());
         assertEquals(Set.of(), removedLayers(r));
         for (Path p : List.of(root.resolve("overlay2").resolve(orphan), root.resolve("overlay2/l").resolve(lid), ws,
-                imp)) {
+                imp, removing)) {
             assertFalse(Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS), p + " is removed");
         }
         r.assertPendingExactly();
@@ -239,8 +249,12 @@ class RemovalRepairIT {
         assertEquals(4, RepairIt.check(root, true), "check still reports the kept damage");
         try (Dockerd d = Dockerd.start(tmp.resolve("dockerd"), root)) {
             assertRuns(d, B);
-            // what was kept is still damaged, as check says: the container cannot start
+            // what was kept is still damaged, as check says: the container cannot start, and dockerd
+            // says so in its log (which also proves the log oracle of the other tests sees such errors)
             assertFalse(d.docker("start", "-a", GoldenStore.CONTAINER).ok());
+            List<String> logged = Files.readAllLines(d.log()).stream()
+                    .filter(l -> RepairIt.STORE_ERROR.matcher(l).find()).toList();
+            assertFalse(logged.isEmpty(), "dockerd logs the damage repair kept");
         }
     }
 

@@ -99,4 +99,86 @@ class RepairGuardsIT {
             assertFalse(Files.exists(state), "nothing journaled");
         }
     }
+
+    /**
+     * dockerd is often given its data root in daemon.json, not on its command line: repair must
+     * still see that it runs on the root.
+     */
+    @Test
+    void liveDockerdConfiguredByDaemonJsonIsRefused(@TempDir Path tmp) throws Exception {
+        Dockerd.assumeAvailable();
+        Path root = damaged(tmp);
+        Path state = tmp.resolve("state");
+        Path run = Files.createTempDirectory(Path.of("/tmp"), "dfk");
+        Path config = tmp.resolve("daemon.json");
+        Files.writeString(config, "{\"data-root\": \"" + root + "\", \"storage-driver\": \"overlay2\"}\n");
+        ProcessBuilder pb = new ProcessBuilder(Dockerd.DOCKERD.toString(), "--config-file", config.toString(),
+                "--exec-root", run.resolve("e").toString(), "--pidfile", run.resolve("pid").toString(),
+                "--host", "unix://" + run.resolve("s"), "--iptables=false", "--ip6tables=false",
+                "--ip-forward=false", "--ip-masq=false", "--bridge=none", "--log-level=warn")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("dockerd.log").toFile());
+        Process dockerd = pb.start();
+        List<ProcessHandle> family = new java.util.ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            boolean up = false;
+            while (!up && System.nanoTime() < deadline && dockerd.isAlive()) {
+                up = new ProcessBuilder(Dockerd.DOCKER.toString(), "-H", "unix://" + run.resolve("s"), "version")
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() == 0;
+                if (!up) {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(up, "dockerd with daemon.json did not come up: " + Files.readString(tmp.resolve("dockerd.log")));
+            dockerd.descendants().forEach(family::add);
+            TreeSnapshot before = TreeSnapshot.of(root, true);
+
+            RepairIt.Repaired r = RepairIt.repair(root, state, "--force");
+
+            assertEquals(8, r.exit(), "operational error: a live dockerd uses the root (data-root from daemon.json)");
+            assertEquals(List.of(), before.diff(TreeSnapshot.of(root, true)), "repair wrote under a live dockerd");
+            assertFalse(Files.exists(state), "nothing journaled");
+        } finally {
+            dockerd.destroy();
+            if (!dockerd.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                dockerd.destroyForcibly();
+                dockerd.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            for (Path p : List.of(root, run)) {
+                new ProcessBuilder("sh", "-c", "grep -o \" " + p + "[^ ]*\" /proc/self/mountinfo | sort -r"
+                        + " | xargs -r -n1 umount -l").inheritIO().start().waitFor();
+            }
+            RepairIt.rmTree(run);
+        }
+    }
+
+    /** No dockerd, but a layer still mounted (a killed dockerd's container): refused as well. */
+    @Test
+    void mountedLayerIsRefused(@TempDir Path tmp) throws Exception {
+        Path root = damaged(tmp);
+        Path state = tmp.resolve("state");
+        String mountId = Files.readString(root.resolve("image/overlay2/layerdb/mounts")
+                .resolve(RepairIt.golden().containerId()).resolve("mount-id"));
+        Path rw = root.resolve("overlay2").resolve(mountId);
+        Path merged = Files.createDirectories(rw.resolve("merged"));
+        Files.createDirectories(rw.resolve("work"));
+        String lower = overlayDir(root, chain(SampleSet.A).get(0)).resolve("diff").toString();
+        Process mount = new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "lowerdir=" + lower
+                + ",upperdir=" + rw.resolve("diff") + ",workdir=" + rw.resolve("work"), merged.toString())
+                .inheritIO().start();
+        assertEquals(0, mount.waitFor(), "mount the container's layer as dockerd would");
+        try {
+            assertTrue(Files.exists(merged.resolve("bin/busybox")));
+            TreeSnapshot before = TreeSnapshot.of(root.resolve("image"), true);
+
+            RepairIt.Repaired r = RepairIt.repair(root, state, "--force");
+
+            assertEquals(8, r.exit(), "operational error: a layer of the root is mounted");
+            assertEquals(List.of(), before.diff(TreeSnapshot.of(root.resolve("image"), true)));
+            assertFalse(Files.exists(state), "nothing journaled");
+        } finally {
+            new ProcessBuilder("umount", "-l", merged.toString()).inheritIO().start().waitFor();
+        }
+    }
 }
