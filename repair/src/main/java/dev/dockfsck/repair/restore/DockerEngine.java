@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -113,19 +114,34 @@ public final class DockerEngine implements Engine {
     @Override
     public LoadOutcome load(InputStream archive) throws EngineException {
         List<String> messages = new ArrayList<>();
-        String[] error = {null};
+        AtomicReference<String> error = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        // our own latch: docker-java's awaitCompletion(timeout) closes the callback (and so aborts
+        // the request) when it returns, whether the load is done or not
+        CountDownLatch done = new CountDownLatch(1);
         ResultCallback.Adapter<LoadResponseItem> cb = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(LoadResponseItem item) {
                 if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
-                    error[0] = item.getErrorDetail().getMessage();
+                    error.compareAndSet(null, item.getErrorDetail().getMessage());
                 } else if (item.getError() != null) {
-                    error[0] = item.getError();
+                    error.compareAndSet(null, item.getError());
                 } else if (item.getStream() != null && !item.getStream().isBlank()) {
-                    messages.add(item.getStream().strip());
-                } else if (item.getStatus() != null) {
-                    messages.add(item.getStatus().strip());
+                    synchronized (messages) {
+                        messages.add(item.getStream().strip());
+                    }
                 }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failure.compareAndSet(null, t);
+                done.countDown();
+            }
+
+            @Override
+            public void onComplete() {
+                done.countDown();
             }
         };
         // the thread that sends the body is docker-java's stream thread: if it dies of an Error,
@@ -146,17 +162,15 @@ public final class DockerEngine implements Engine {
         };
         try {
             client.loadImageAsyncCmd(watched).exec(cb);
-            while (!cb.awaitCompletion(1, TimeUnit.SECONDS)) {
+            while (!done.await(1, TimeUnit.SECONDS)) {
                 Thread t = sender.get();
-                if (t != null && !t.isAlive() && !cb.awaitCompletion(2, TimeUnit.SECONDS)) {
+                if (t != null && !t.isAlive() && !done.await(2, TimeUnit.SECONDS)) {
                     throw new EngineException("the Docker client failed while loading the image (its stream thread died)");
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted while the Docker engine loaded the image", e);
-        } catch (DockerException e) {
-            throw new EngineException("the Docker engine refused the load: " + message(e), e);
         } catch (RuntimeException e) {
             throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(e), e);
         } finally {
@@ -166,7 +180,16 @@ public final class DockerEngine implements Engine {
                 // nothing to do
             }
         }
-        return new LoadOutcome(messages, Optional.ofNullable(error[0]));
+        Throwable f = failure.get();
+        if (f instanceof DockerException) {
+            throw new EngineException("the Docker engine refused the load: " + message(f), f);
+        }
+        if (f != null) {
+            throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(f), f);
+        }
+        synchronized (messages) {
+            return new LoadOutcome(messages, Optional.ofNullable(error.get()));
+        }
     }
 
     @Override

@@ -92,6 +92,10 @@ final class PrivateDockerd implements AutoCloseable {
                 process.waitFor(10, TimeUnit.SECONDS);
             }
         }
+        String keep = System.getenv("DFK_KEEP_DOCKERD_LOG");
+        if (keep != null && Files.exists(dir.resolve("dockerd.log"))) {
+            Files.copy(dir.resolve("dockerd.log"), Path.of(keep), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(60, TimeUnit.SECONDS);
     }
 }
