@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.image.BuiltImage;
 import dev.dockfsck.fixtures.image.BuiltLayer;
 import dev.dockfsck.fixtures.image.DockerArchive;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Against a real skopeo and a real, private dockerd 20.10: a reset-apps store written by
+ * Against a real skopeo and a real, private dockerd 20.10 (test-fixtures' {@link Dockerd}): a reset-apps store written by
  * {@code skopeo copy --dest-shared-blob-dir}, three apps sharing the busybox base layer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -48,7 +49,7 @@ class RestoreIT {
 
     Path work;
     Path store;
-    PrivateDockerd dockerd;
+    Dockerd dockerd;
     DockerEngine engine;
     /** sample image -> its store name (host/repo:7hex). */
     final Map<BuiltImage, String> names = new LinkedHashMap<>();
@@ -58,8 +59,8 @@ class RestoreIT {
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(PrivateDockerd.available() && Files.isExecutable(SKOPEO) && SampleSet.runnable(),
-                "needs root, dockerd, docker, skopeo and busybox");
+        Dockerd.assumeAvailable();
+        assumeTrue(Files.isExecutable(SKOPEO) && SampleSet.runnable(), "needs skopeo and busybox");
         work = Files.createTempDirectory(Path.of("/tmp"), "dfk-it");
         store = work.resolve("reset-apps");
         Files.createDirectories(store.resolve("blobs"));
@@ -78,7 +79,7 @@ class RestoreIT {
                 storeIds.put(e.getKey(), s.find(e.getValue()).get(0).imageId().toString());
             }
         }
-        dockerd = PrivateDockerd.start();
+        dockerd = Dockerd.start(work.resolve("engine"));
         engine = DockerEngine.connect(dockerd.host());
     }
 
@@ -88,7 +89,7 @@ class RestoreIT {
             engine.close();
         }
         if (dockerd != null) {
-            dockerd.close();
+            dockerd.stop();
         }
         if (work != null) {
             new ProcessBuilder("rm", "-rf", work.toString()).start().waitFor(60, TimeUnit.SECONDS);
@@ -161,7 +162,7 @@ class RestoreIT {
     /** The DiffIDs of every layer dockerd has registered, read from its layerdb. */
     Set<String> registeredDiffIds() throws IOException {
         Set<String> out = new HashSet<>();
-        Path db = dockerd.dataRoot.resolve("image/overlay2/layerdb/sha256");
+        Path db = dockerd.dataRoot().resolve("image/overlay2/layerdb/sha256");
         if (!Files.isDirectory(db)) {
             return out;
         }
@@ -315,8 +316,8 @@ class RestoreIT {
         assertEquals(RestoreResult.Status.RESTORED, resultFor(rs, a).status());
         assertEquals(RestoreResult.Status.RESTORED, resultFor(rs, b).status());
         assertFalse(registeredDiffIds().contains(ci.diffIds().get(2).toString()), "no half-registered layer of C");
-        assertFalse(Files.exists(dockerd.dataRoot.resolve("image/overlay2/layerdb/sha256").resolve(ci.topChainId().hex())));
-        assertEquals(1, dockerd.docker("image", "inspect", storeIds.get(ci)).rc());
+        assertFalse(Files.exists(dockerd.dataRoot().resolve("image/overlay2/layerdb/sha256").resolve(ci.topChainId().hex())));
+        assertEquals(1, dockerd.docker("image", "inspect", storeIds.get(ci)).exitCode());
         assertNoImportLeftovers();
     }
 
@@ -344,7 +345,7 @@ class RestoreIT {
     }
 
     void assertNoImportLeftovers() throws IOException {
-        Path tmp = dockerd.dataRoot.resolve("tmp");
+        Path tmp = dockerd.dataRoot().resolve("tmp");
         if (Files.isDirectory(tmp)) {
             try (Stream<Path> s = Files.list(tmp)) {
                 assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("docker-import")).toList());
