@@ -89,7 +89,8 @@ public final class StoreFiles {
 
     /**
      * Reads a small text file as dockerd does for its one-line metadata files: UTF-8, white space
-     * trimmed; blank content is {@link Defect.Kind#EMPTY}, invalid UTF-8 is MALFORMED.
+     * trimmed as Go's {@code strings.TrimSpace} trims it; blank content is {@link Defect.Kind#EMPTY},
+     * invalid UTF-8 is MALFORMED.
      */
     public static Parsed<String> readLine(Path p) {
         return readBytes(p, 4096).map(bytes -> {
@@ -102,11 +103,60 @@ public final class StoreFiles {
             } catch (CharacterCodingException e) {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not UTF-8 text"));
             }
-            String t = s.strip();
+            String t = goTrimSpace(s);
             if (t.isEmpty()) {
                 return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, bytes.length == 0 ? "" : bytes.length + " blank bytes"));
             }
             return Parsed.ok(t);
+        });
+    }
+
+    /**
+     * Go's {@code strings.TrimSpace}: strips {@code unicode.IsSpace} runes from both ends. Not
+     * Java's {@code strip()}: Java also strips U+001C..U+001F (which Go keeps, so dockerd rejects an
+     * id ending in one) and keeps U+0085, U+00A0, U+2007 and U+202F (which Go strips).
+     */
+    public static String goTrimSpace(String s) {
+        int start = 0;
+        int end = s.length();
+        while (start < end && isGoSpace(s.codePointAt(start))) {
+            start += Character.charCount(s.codePointAt(start));
+        }
+        while (end > start && isGoSpace(s.codePointBefore(end))) {
+            end -= Character.charCount(s.codePointBefore(end));
+        }
+        return s.substring(start, end);
+    }
+
+    /** Go's {@code unicode.IsSpace}. */
+    static boolean isGoSpace(int r) {
+        if (r <= 0xff) {
+            return r == '\t' || r == '\n' || r == 0x0b || r == '\f' || r == '\r' || r == ' ' || r == 0x85 || r == 0xa0;
+        }
+        return r == 0x1680 || (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f
+                || r == 0x3000;
+    }
+
+    /**
+     * Reads a small text file exactly as written, nothing trimmed, for files dockerd uses verbatim
+     * ({@code size} goes to {@code strconv.ParseInt} untrimmed; overlay2 pastes {@code link} into
+     * {@code lower}): UTF-8; zero bytes or only white space is {@link Defect.Kind#EMPTY}.
+     */
+    public static Parsed<String> readExact(Path p) {
+        return readBytes(p, 4096).map(bytes -> {
+            String s;
+            try {
+                s = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not UTF-8 text"));
+            }
+            if (goTrimSpace(s).isEmpty()) {
+                return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, bytes.length == 0 ? "" : bytes.length + " blank bytes"));
+            }
+            return Parsed.ok(s);
         });
     }
 

@@ -82,7 +82,11 @@ public final class LayerDbReader {
 
     public static Layer readLayer(Digest chainId, Path dir) {
         Parsed<Digest> diff = digestFile(dir.resolve(Layer.DIFF));
-        Parsed<Long> size = StoreFiles.readLine(dir.resolve(Layer.SIZE)).map(s -> {
+        // strconv.ParseInt(string(content), 10, 64): no trimming, ASCII digits only
+        Parsed<Long> size = StoreFiles.readExact(dir.resolve(Layer.SIZE)).map(s -> {
+            if (!s.matches("[+-]?[0-9]+")) {
+                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "not a number: " + dev.dockfsck.model.Texts.quote(s)));
+            }
             try {
                 long v = Long.parseLong(s);
                 return v >= 0 ? Parsed.ok(v)

@@ -51,7 +51,8 @@ public final class Overlay2Reader {
     }
 
     public static OverlayDir readDir(String id, Path dir) {
-        Parsed<String> link = StoreFiles.readLine(dir.resolve(OverlayDir.LINK)).map(s -> Overlay2.isShortLinkName(s)
+        // used verbatim: overlay2 pastes it into a child's lower ("l/" + link), a newline and all
+        Parsed<String> link = StoreFiles.readExact(dir.resolve(OverlayDir.LINK)).map(s -> Overlay2.isShortLinkName(s)
                 ? Parsed.ok(s)
                 : Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(OverlayDir.LINK),
                         "not a 26-character short id: " + dev.dockfsck.model.Texts.quote(s))));

@@ -1,0 +1,41 @@
+package dev.dockfsck.checker.deep;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One damaged file of a layer.
+ *
+ * @param name         the name as recorded in the tar-split, for people (non-UTF-8 bytes as {@code \xNN})
+ * @param kind         how it is damaged
+ * @param expectedSize the size the tar-split records
+ * @param actualSize   the size of what is on disk; -1 when there is no regular file to measure
+ * @param detail       a short explanation ("a symbolic link to ../x", "parent usr/lib is a symlink"), may be empty
+ * @param entryIndex   the index of the file's tar-split entry (tar order)
+ */
+public record DamagedFile(String name, DamageKind kind, long expectedSize, long actualSize, String detail,
+                          long entryIndex) {
+    public DamagedFile {
+        detail = detail == null ? "" : detail;
+    }
+
+    /** The evidence form: {@code {name, kind, expected_size, actual_size[, detail]}}. */
+    public Map<String, Object> toEvidence() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("kind", kind.label());
+        m.put("expected_size", expectedSize);
+        m.put("actual_size", actualSize);
+        if (!detail.isEmpty()) {
+            m.put("detail", detail);
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return name + ": " + kind.label()
+                + (kind == DamageKind.WRONG_SIZE ? " (expected " + expectedSize + " bytes, found " + actualSize + ")" : "")
+                + (detail.isEmpty() ? "" : " (" + detail + ")");
+    }
+}

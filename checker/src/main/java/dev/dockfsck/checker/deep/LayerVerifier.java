@@ -1,0 +1,595 @@
+package dev.dockfsck.checker.deep;
+
+import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.tarsplit.Crc64;
+import dev.dockfsck.model.tarsplit.TarSplitException;
+import dev.dockfsck.model.tarsplit.TarSplitNames;
+import dev.dockfsck.model.tarsplit.TarSplitReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Deep verification of a layer's content: re-assembles the exact layer tar from its tar-split
+ * (segments verbatim, each file of size &gt; 0 streamed from {@code diff/<name>}) into one
+ * SHA-256 and compares it with the DiffID, as {@code docker save} would rebuild it.
+ *
+ * <p>The first pass only hashes (and notes files that are missing, of the wrong size or not
+ * regular files). Only when the digest differs does a second pass compute the CRC-64 of every
+ * remaining file, to name those whose content differs at the same size; a healthy layer is read
+ * once at SHA-256 speed.
+ *
+ * <p>Nothing is read through a link: every name is resolved component by component below
+ * diff/ with lstat; a symlink, device, FIFO or directory where a file or parent directory is
+ * expected is damage, never followed. Absolute names and {@code ..} are never read.
+ *
+ * <p>An instance holds one 1 MiB buffer and one SHA-256 state and is not thread-safe: use one per
+ * thread, or {@link #verifyAll}.
+ */
+public final class LayerVerifier {
+    public static final int BUFFER_SIZE = 1 << 20;
+    private static final long PROGRESS_STEP = 16L << 20;
+
+    /** Receives progress: content bytes read so far, and the expected total (0 when unknown). */
+    @FunctionalInterface
+    public interface Progress {
+        /** Called from worker threads, at most every 16 MiB and at the end of each layer. */
+        void update(long bytesDone, long bytesTotal);
+    }
+
+    private final Sha256Engine sha;
+    private final Counter counter;
+    /** Heap buffer for the CRC-64 pass, allocated on the first mismatch. */
+    private byte[] crcBuf;
+    private ByteBuffer crcBB;
+
+    /** A verifier with the fastest SHA-256 of this JVM ({@link Sha256Engine#create(int)}). */
+    public LayerVerifier() {
+        this(Sha256Engine.create(BUFFER_SIZE), null);
+    }
+
+    /** A verifier hashing with {@code engine} (whose buffer it reads files into). */
+    public LayerVerifier(Sha256Engine engine) {
+        this(engine, null);
+    }
+
+    private LayerVerifier(Sha256Engine engine, Counter counter) {
+        this.sha = engine;
+        this.counter = counter;
+    }
+
+    /**
+     * Verifies many layers on {@code jobs} threads (each with its own buffer); results in chainID
+     * order whatever the scheduling. Larger layers (by {@link LayerJob#sizeHint()}) start first.
+     *
+     * @param jobs     0 or less means one thread per available processor
+     * @param progress may be null
+     */
+    public static List<LayerVerification> verifyAll(List<LayerJob> layers, int jobs, Progress progress) {
+        List<LayerJob> ordered = new ArrayList<>(layers);
+        ordered.sort(Comparator.comparing(LayerJob::chainId));
+        int n = ordered.size();
+        LayerVerification[] results = new LayerVerification[n];
+        Integer[] schedule = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            schedule[i] = i;
+        }
+        java.util.Arrays.sort(schedule, Comparator.comparingLong((Integer i) -> -ordered.get(i).sizeHint()));
+        long total = 0;
+        for (LayerJob j : ordered) {
+            total += Math.max(0, j.sizeHint());
+        }
+        Counter counter = new Counter(progress, total);
+        int threads = Math.max(1, Math.min(jobs <= 0 ? Runtime.getRuntime().availableProcessors() : jobs, Math.max(1, n)));
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Runnable work = () -> {
+            LayerVerifier v = new LayerVerifier(Sha256Engine.create(BUFFER_SIZE), counter);
+            int k;
+            while (failure.get() == null && (k = next.getAndIncrement()) < n) {
+                int idx = schedule[k];
+                try {
+                    results[idx] = v.verify(ordered.get(idx));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        };
+        if (threads == 1) {
+            work.run();
+        } else {
+            List<Thread> ts = new ArrayList<>(threads);
+            for (int t = 0; t < threads; t++) {
+                Thread th = new Thread(work, "dockfsck-deep-" + t);
+                th.setDaemon(true);
+                ts.add(th);
+                th.start();
+            }
+            for (Thread th : ts) {
+                try {
+                    th.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure.compareAndSet(null, e);
+                }
+            }
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("deep verification failed: " + failure.get(), failure.get());
+        }
+        counter.flush();
+        return List.of(results);
+    }
+
+    /** Verifies one layer. Never throws for damage: every finding is in the result. */
+    public LayerVerification verify(LayerJob job) {
+        Pass1 p1 = new Pass1(job);
+        LayerVerification.Outcome outcome;
+        TarSplitException err;
+        try (TarSplitReader r = TarSplitReader.open(job.tarSplit())) {
+            p1.run(r);
+            err = null;
+        } catch (TarSplitException e) {
+            err = e;
+        } catch (IOException e) {
+            err = null; // close failed after a full read: irrelevant
+        }
+        if (counter != null) {
+            counter.layerDone(p1.contentBytes, job.sizeHint());
+        }
+        if (err != null) {
+            outcome = err.kind() == TarSplitException.Kind.UNREADABLE && p1.entries == 0 && !isRegular(job.tarSplit())
+                    ? LayerVerification.Outcome.TAR_SPLIT_MISSING : LayerVerification.Outcome.TAR_SPLIT_CORRUPT;
+            return new LayerVerification(job, outcome, null, p1.damaged, err, p1.tarBytes, p1.contentBytes, p1.entries);
+        }
+        Digest actual = sha.digest();
+        if (actual.equals(job.diffId())) {
+            return new LayerVerification(job, LayerVerification.Outcome.VERIFIED, actual, List.of(), null,
+                    p1.tarBytes, p1.contentBytes, p1.entries);
+        }
+        List<DamagedFile> damaged = p1.damaged;
+        try (TarSplitReader r = TarSplitReader.open(job.tarSplit())) {
+            damaged = new Pass2(job, p1.damaged).run(r);
+        } catch (TarSplitException | IOException e) {
+            // changed under us between passes: report what the first pass found
+        }
+        return new LayerVerification(job, LayerVerification.Outcome.CONTENT_MISMATCH, actual, damaged, null,
+                p1.tarBytes, p1.contentBytes, p1.entries);
+    }
+
+    private static boolean isRegular(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    /** A file of the tar-split, resolved safely below diff/. */
+    private static final class Opened {
+        Path path;
+        long size;
+        DamageKind kind; // null when a regular file was found
+        String detail;
+    }
+
+    /**
+     * Resolves names below diff/ one component at a time, without following links, caching the
+     * verdict of each directory prefix (tar order keeps siblings together).
+     */
+    private static final class Resolver {
+        private final Path root;
+        private final Map<String, Path> goodDirs = new HashMap<>();
+        private final Map<String, Opened> badDirs = new HashMap<>();
+        /** The directory of the last file resolved, and its name prefix (through the last '/'). */
+        private Path lastParent;
+        private byte[] lastParentBytes = new byte[256];
+        private int lastParentLen = -1;
+
+        Resolver(Path diffDir) {
+            this.root = diffDir;
+        }
+
+        /** Fills {@code o} for {@code name}; returns it. */
+        Opened resolve(byte[] name, Opened o) {
+            o.path = null;
+            o.size = -1;
+            o.kind = null;
+            o.detail = "";
+            if (name.length > 0 && name[0] == '/') {
+                return bad(o, DamageKind.UNSAFE_NAME, "an absolute name");
+            }
+            // split into components, dropping empty ones and "."
+            int start = 0;
+            int lastStart = -1;
+            int lastEnd = -1;
+            List<int[]> comps = null;
+            for (int i = 0; i <= name.length; i++) {
+                if (i == name.length || name[i] == '/') {
+                    int len = i - start;
+                    if (len > 0 && !(len == 1 && name[start] == '.')) {
+                        if (len == 2 && name[start] == '.' && name[start + 1] == '.') {
+                            return bad(o, DamageKind.UNSAFE_NAME, "a '..' component");
+                        }
+                        if (lastStart >= 0) {
+                            if (comps == null) {
+                                comps = new ArrayList<>(4);
+                            }
+                            comps.add(new int[] {lastStart, lastEnd});
+                        }
+                        lastStart = start;
+                        lastEnd = i;
+                    }
+                    start = i + 1;
+                } else if (name[i] == 0) {
+                    return bad(o, DamageKind.UNSAFE_NAME, "a NUL byte");
+                }
+            }
+            if (lastStart < 0) {
+                return bad(o, DamageKind.UNSAFE_NAME, "an empty name");
+            }
+            Path parent = root;
+            String key = "";
+            if (lastParent != null && lastParentLen == lastStart
+                    && java.util.Arrays.equals(lastParentBytes, 0, lastStart, name, 0, lastStart)) {
+                parent = lastParent; // the previous file's directory: tar order keeps siblings together
+                comps = null;
+            } else {
+                Opened rootBad = checkDir("", root, "diff/");
+                if (rootBad != null) {
+                    return copy(rootBad, o);
+                }
+            }
+            if (comps != null) {
+                StringBuilder sb = new StringBuilder();
+                for (int[] c : comps) {
+                    if (sb.length() > 0) {
+                        sb.append('/');
+                    }
+                    for (int i = c[0]; i < c[1]; i++) {
+                        sb.append((char) (name[i] & 0xff));
+                    }
+                    key = sb.toString();
+                    Path good = goodDirs.get(key);
+                    if (good != null) {
+                        parent = good;
+                        continue;
+                    }
+                    Opened b = badDirs.get(key);
+                    if (b != null) {
+                        return copy(b, o);
+                    }
+                    RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, c[0], c[1]));
+                    String display = TarSplitNames.display(key.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    if (res.path() == null) {
+                        Opened bad = new Opened();
+                        if (res.ambiguous()) {
+                            bad(bad, DamageKind.UNREADABLE, "parent " + display + ": non-UTF-8 name ambiguous without exact paths");
+                        } else {
+                            bad(bad, DamageKind.MISSING, "parent " + display + " is missing");
+                        }
+                        badDirs.put(key, bad);
+                        return copy(bad, o);
+                    }
+                    Opened bad = checkDir(key, res.path(), "parent " + display);
+                    if (bad != null) {
+                        return copy(bad, o);
+                    }
+                    parent = res.path();
+                }
+            }
+            lastParent = parent;
+            lastParentLen = lastStart;
+            if (lastParentBytes.length < lastStart) {
+                lastParentBytes = new byte[Math.max(lastStart, 2 * lastParentBytes.length)];
+            }
+            System.arraycopy(name, 0, lastParentBytes, 0, lastStart);
+            RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, lastStart, lastEnd));
+            if (res.path() == null) {
+                return res.ambiguous()
+                        ? bad(o, DamageKind.UNREADABLE, "non-UTF-8 name ambiguous without exact paths (see docs/java-on-the-store.md)")
+                        : bad(o, DamageKind.MISSING, "");
+            }
+            Path p = res.path();
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return bad(o, DamageKind.MISSING, "");
+            } catch (IOException | RuntimeException e) {
+                return bad(o, DamageKind.UNREADABLE, String.valueOf(e.getMessage()));
+            }
+            if (!a.isRegularFile()) {
+                return bad(o, DamageKind.NOT_REGULAR, describe(p, a));
+            }
+            o.path = p;
+            o.size = a.size();
+            return o;
+        }
+
+        /** Null when {@code p} is a real directory (caching it), else the damage for files below it. */
+        private Opened checkDir(String key, Path p, String what) {
+            if (goodDirs.containsKey(key)) {
+                return null;
+            }
+            Opened known = badDirs.get(key);
+            if (known != null) {
+                return known;
+            }
+            Opened bad = new Opened();
+            try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (a.isDirectory()) {
+                    goodDirs.put(key, p);
+                    return null;
+                }
+                bad(bad, DamageKind.NOT_REGULAR, what + " is " + describe(p, a));
+            } catch (NoSuchFileException e) {
+                bad(bad, DamageKind.MISSING, what + " is missing");
+            } catch (IOException | RuntimeException e) {
+                bad(bad, DamageKind.UNREADABLE, what + ": " + e.getMessage());
+            }
+            badDirs.put(key, bad);
+            return bad;
+        }
+
+        private static Opened copy(Opened from, Opened to) {
+            to.path = null;
+            to.size = -1;
+            to.kind = from.kind;
+            to.detail = from.detail;
+            return to;
+        }
+
+        private static Opened bad(Opened o, DamageKind k, String detail) {
+            o.path = null;
+            o.size = -1;
+            o.kind = k;
+            o.detail = detail;
+            return o;
+        }
+    }
+
+    /** "a symbolic link to x", "a directory", "a FIFO", ... */
+    static String describe(Path p, BasicFileAttributes a) {
+        if (a.isSymbolicLink()) {
+            String target;
+            try {
+                target = Files.readSymbolicLink(p).toString();
+            } catch (IOException | RuntimeException e) {
+                target = "?";
+            }
+            return "a symbolic link to " + target;
+        }
+        if (a.isDirectory()) {
+            return "a directory";
+        }
+        if (a.isRegularFile()) {
+            return "a regular file";
+        }
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            switch (mode & 0170000) {
+                case 0010000:
+                    return "a FIFO";
+                case 0020000:
+                    return "a character device";
+                case 0060000:
+                    return "a block device";
+                case 0140000:
+                    return "a socket";
+                default:
+                    break;
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown then
+        }
+        return "not a regular file";
+    }
+
+    /** First pass: SHA-256 of the re-assembled tar; notes structural damage. */
+    private final class Pass1 {
+        final LayerJob job;
+        final Resolver resolver;
+        final List<DamagedFile> damaged = new ArrayList<>();
+        final Opened o = new Opened();
+        long tarBytes;
+        long contentBytes;
+        long entries;
+
+        Pass1(LayerJob job) {
+            this.job = job;
+            this.resolver = new Resolver(job.diffDir());
+            sha.reset();
+        }
+
+        void run(TarSplitReader r) throws TarSplitException {
+            while (r.next()) {
+                entries++;
+                if (r.isSegment()) {
+                    int len = r.payloadLength();
+                    sha.update(r.payloadBuffer(), 0, len);
+                    tarBytes += len;
+                    continue;
+                }
+                long expected = r.size();
+                if (expected == 0) {
+                    continue;
+                }
+                resolver.resolve(r.nameBytes(), o);
+                if (o.kind != null) {
+                    damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
+                    continue;
+                }
+                long n = hash(o.path, o.size, expected);
+                if (n < 0) {
+                    damaged.add(new DamagedFile(r.displayName(), DamageKind.UNREADABLE, expected, o.size, readError, r.index()));
+                    continue;
+                }
+                tarBytes += n;
+                if (n != expected) {
+                    damaged.add(new DamagedFile(r.displayName(), DamageKind.WRONG_SIZE, expected, n, "", r.index()));
+                }
+            }
+        }
+
+        private String readError = "";
+
+        /**
+         * Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error.
+         * {@code size} is the lstat size: when that many bytes have been read, one more read
+         * only confirms EOF for files that did not grow, so it is skipped when the size is as expected.
+         */
+        private long hash(Path p, long size, long expected) {
+            long n = 0;
+            ByteBuffer bb = sha.buffer();
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                while (true) {
+                    int k = ch.read(bb);
+                    if (k < 0) {
+                        break;
+                    }
+                    n += k;
+                    contentBytes += k;
+                    if (counter != null && k > 0) {
+                        counter.add(k);
+                    }
+                    sha.flushIfFull();
+                    if (n == expected && size == expected) {
+                        break; // all of it, and lstat said no more: skip the read that would return EOF
+                    }
+                }
+                return n;
+            } catch (AccessDeniedException e) {
+                readError = "permission denied";
+            } catch (IOException | RuntimeException e) {
+                readError = String.valueOf(e.getMessage());
+            }
+            // count what was hashed: the digest is already off, which is what the verdict needs
+            tarBytes += n;
+            return -1;
+        }
+    }
+
+    /** Second pass (only after a mismatch): CRC-64 of every file the first pass did not flag. */
+    private final class Pass2 {
+        final Resolver resolver;
+        final List<DamagedFile> first;
+        final Opened o = new Opened();
+
+        Pass2(LayerJob job, List<DamagedFile> first) {
+            this.resolver = new Resolver(job.diffDir());
+            this.first = first;
+        }
+
+        List<DamagedFile> run(TarSplitReader r) throws TarSplitException {
+            List<DamagedFile> out = new ArrayList<>(first);
+            java.util.Set<Long> flagged = new java.util.HashSet<>();
+            for (DamagedFile d : first) {
+                flagged.add(d.entryIndex());
+            }
+            while (r.next()) {
+                if (!r.isFile() || r.size() == 0 || flagged.contains(r.index())) {
+                    continue;
+                }
+                resolver.resolve(r.nameBytes(), o);
+                if (o.kind != null) {
+                    // changed since the first pass
+                    out.add(new DamagedFile(r.displayName(), o.kind, r.size(), -1, o.detail, r.index()));
+                    continue;
+                }
+                long crc = 0;
+                long n = 0;
+                if (crcBuf == null) {
+                    crcBuf = new byte[BUFFER_SIZE];
+                    crcBB = ByteBuffer.wrap(crcBuf);
+                }
+                ByteBuffer bb = crcBB;
+                try (FileChannel ch = FileChannel.open(o.path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                    bb.clear();
+                    while (ch.read(bb) >= 0) {
+                        int k = bb.position();
+                        if (k == 0) {
+                            continue;
+                        }
+                        crc = Crc64.update(crc, crcBuf, 0, k);
+                        n += k;
+                        bb.clear();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    out.add(new DamagedFile(r.displayName(), DamageKind.UNREADABLE, r.size(), o.size,
+                            String.valueOf(e.getMessage()), r.index()));
+                    continue;
+                }
+                if (n != r.size()) {
+                    out.add(new DamagedFile(r.displayName(), DamageKind.WRONG_SIZE, r.size(), n, "", r.index()));
+                } else if (crc != r.crc64()) {
+                    out.add(new DamagedFile(r.displayName(), DamageKind.CONTENT_DIFFERS, r.size(), n,
+                            String.format("crc64 %016x, recorded %016x", crc, r.crc64()), r.index()));
+                }
+            }
+            out.sort(Comparator.comparingLong(DamagedFile::entryIndex));
+            return out;
+        }
+    }
+
+    /** Shared progress counter; reports at most every 16 MiB. */
+    private static final class Counter {
+        private final Progress progress;
+        private final long total;
+        private final AtomicLong done = new AtomicLong();
+        private final AtomicLong lastReport = new AtomicLong();
+
+        Counter(Progress progress, long total) {
+            this.progress = progress;
+            this.total = total;
+        }
+
+        void add(long n) {
+            if (progress == null) {
+                return;
+            }
+            long d = done.addAndGet(n);
+            long last = lastReport.get();
+            if (d - last >= PROGRESS_STEP && lastReport.compareAndSet(last, d)) {
+                progress.update(d, total);
+            }
+        }
+
+        void layerDone(long read, long hint) {
+            if (progress == null) {
+                return;
+            }
+            // a layer whose files were missing counts as done for the total
+            if (hint > read) {
+                done.addAndGet(hint - read);
+            }
+            long d = done.get();
+            lastReport.set(d);
+            progress.update(Math.min(d, total > 0 ? Math.max(total, d) : d), total);
+        }
+
+        void flush() {
+            if (progress != null) {
+                progress.update(done.get(), total);
+            }
+        }
+    }
+}

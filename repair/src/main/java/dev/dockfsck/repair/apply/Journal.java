@@ -1,0 +1,93 @@
+package dev.dockfsck.repair.apply;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.dockfsck.model.Digest;
+import dev.dockfsck.repair.plan.Plan;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The crash-safe record of one repair: {@code <state-dir>/journal-<root hash>/plan.json} (written
+ * and fsynced before the first action) and {@code done} (one action index a line, appended and
+ * fsynced after each action). A rerun finds both and resumes; a finished repair moves the plan
+ * to {@code last-plan.json}.
+ */
+public final class Journal {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final Path dir;
+
+    public Journal(Path stateDir, String root) {
+        String key = Digest.sha256Of(root.getBytes(StandardCharsets.UTF_8)).hex().substring(0, 12);
+        this.dir = stateDir.resolve("journal-" + key);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The plan of an interrupted repair of this root, if there is one. */
+    public Optional<Plan> pending() throws IOException {
+        Path p = dir.resolve("plan.json");
+        if (!Files.exists(p)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(Files.readAllBytes(p), Plan.class));
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IOException(p + ": the journal of an interrupted repair is unreadable (" + e.getOriginalMessage()
+                    + "); move it away to start over");
+        }
+    }
+
+    public void begin(Plan plan) throws IOException {
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve("done"));
+        RootedFs.writeAtomically(dir.resolve("plan.json"), JSON.writeValueAsBytes(plan));
+        RootedFs.fsyncDir(dir.getParent());
+    }
+
+    public Set<Integer> done() throws IOException {
+        Set<Integer> out = new HashSet<>();
+        Path p = dir.resolve("done");
+        if (Files.exists(p)) {
+            for (String line : Files.readAllLines(p, StandardCharsets.US_ASCII)) {
+                try {
+                    out.add(Integer.parseInt(line.strip()));
+                } catch (NumberFormatException e) {
+                    // a line cut by a crash: that action is simply redone (actions are idempotent)
+                }
+            }
+        }
+        return out;
+    }
+
+    public void markDone(int index) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve("done"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ch.write(java.nio.ByteBuffer.wrap((index + "\n").getBytes(StandardCharsets.US_ASCII)));
+            ch.force(true);
+        }
+    }
+
+    public void finish() throws IOException {
+        Path plan = dir.resolve("plan.json");
+        if (Files.exists(plan)) {
+            Files.move(plan, dir.resolve("last-plan.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.deleteIfExists(dir.resolve("done"));
+        RootedFs.fsyncDir(dir);
+    }
+
+    public static String toJson(Plan plan) throws IOException {
+        return JSON.writeValueAsString(plan);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.dockfsck.repair.live;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finds a dockerd (or containerd-shim mount) using a data root, so repair never writes under a
+ * live engine: a dockerd process whose {@code --data-root} (or {@code -g}, or the default
+ * /var/lib/docker) is the root, the pid in {@code <root>/../docker.pid}-style pid files named on
+ * its command line, and overlay mounts below {@code <root>/overlay2}.
+ */
+public final class LiveEngine {
+    private LiveEngine() {
+    }
+
+    /** A sentence naming what uses the root, or empty when nothing does. */
+    public static Optional<String> find(Path root) {
+        Path real;
+        try {
+            real = root.toRealPath();
+        } catch (IOException e) {
+            real = root.toAbsolutePath().normalize();
+        }
+        for (String why : processes(real)) {
+            return Optional.of(why);
+        }
+        return mounts(real);
+    }
+
+    static List<String> processes(Path root) {
+        List<String> out = new ArrayList<>();
+        Path proc = Path.of("/proc");
+        if (!Files.isDirectory(proc)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(proc, p -> p.getFileName().toString().matches("\\d+"))) {
+            for (Path pid : ds) {
+                List<String> argv = cmdline(pid);
+                if (argv.isEmpty() || !Path.of(argv.get(0)).getFileName().toString().equals("dockerd")) {
+                    continue;
+                }
+                Path dataRoot = Path.of(option(argv, "--data-root", "-g", "--graph").orElse("/var/lib/docker"));
+                if (!dataRoot.isAbsolute()) {
+                    dataRoot = pid.resolve("cwd").resolve(dataRoot);
+                }
+                Path realData;
+                try {
+                    realData = dataRoot.toRealPath();
+                } catch (IOException e) {
+                    realData = dataRoot.normalize();
+                }
+                if (realData.equals(root)) {
+                    out.add("dockerd (pid " + pid.getFileName() + ") is running on " + root);
+                }
+            }
+        } catch (IOException e) {
+            // /proc unreadable: the mount check still applies
+        }
+        return out;
+    }
+
+    static Optional<String> option(List<String> argv, String... names) {
+        for (int i = 1; i < argv.size(); i++) {
+            String a = argv.get(i);
+            for (String n : names) {
+                if (a.equals(n) && i + 1 < argv.size()) {
+                    return Optional.of(argv.get(i + 1));
+                }
+                if (a.startsWith(n + "=")) {
+                    return Optional.of(a.substring(n.length() + 1));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static List<String> cmdline(Path pid) {
+        try {
+            byte[] b = Files.readAllBytes(pid.resolve("cmdline"));
+            List<String> out = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i < b.length; i++) {
+                if (b[i] == 0) {
+                    out.add(new String(b, start, i - start, StandardCharsets.UTF_8));
+                    start = i + 1;
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    static Optional<String> mounts(Path root) {
+        Path mountinfo = Path.of("/proc/self/mountinfo");
+        if (!Files.isReadable(mountinfo)) {
+            return Optional.empty();
+        }
+        String prefix = root.resolve("overlay2") + "/";
+        try {
+            for (String line : Files.readAllLines(mountinfo, StandardCharsets.UTF_8)) {
+                String[] f = line.split(" ");
+                if (f.length > 4 && f[4].replace("\\040", " ").startsWith(prefix)) {
+                    return Optional.of("a layer of " + root + " is mounted at " + f[4]
+                            + " (a container is running, or dockerd was killed without unmounting)");
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+}
