@@ -303,7 +303,44 @@ public final class Restorer {
             // the store name if it has one, else the image ID
             names.add(store.find(e.name()).isEmpty() ? e.imageId().toString() : e.name());
         }
-        List<RestoreResult> results = restoreImages(names.stream().distinct().toList(), options);
+        List<RestoreResult> results = new ArrayList<>(restoreImages(names.stream().distinct().toList(), options));
+        // put back the other tags the image had before repair removed it (same image ID only)
+        for (int i = 0; i < results.size(); i++) {
+            RestoreResult r = results.get(i);
+            if (!r.ok()) {
+                continue;
+            }
+            List<String> retagged = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            for (PendingRestore.Entry e : entries) {
+                if (!e.imageId().toString().equals(r.imageId())) {
+                    continue;
+                }
+                for (String t : e.tags()) {
+                    if (!ImageNames.isNameTag(t) || r.tags().contains(t)) {
+                        continue;
+                    }
+                    try {
+                        Optional<Engine.EngineImage> has = engine.inspect(t);
+                        if (has.isPresent() && has.get().id().equals(r.imageId())) {
+                            continue;
+                        }
+                        int colon = t.lastIndexOf(':');
+                        engine.tag(r.imageId(), t.substring(0, colon), t.substring(colon + 1));
+                        retagged.add(t);
+                    } catch (EngineException ex) {
+                        problems.add(ex.getMessage());
+                    }
+                }
+            }
+            if (!retagged.isEmpty() || !problems.isEmpty()) {
+                String reason = r.reason() + (retagged.isEmpty() ? "" : "; tagged it " + String.join(", ", retagged))
+                        + (problems.isEmpty() ? "" : "; " + String.join("; ", problems));
+                List<String> tags = new ArrayList<>(r.tags());
+                tags.addAll(retagged);
+                results.set(i, new RestoreResult(r.image(), tags, r.apps(), r.imageId(), r.status(), reason));
+            }
+        }
         List<String> done = new ArrayList<>();
         for (PendingRestore.Entry e : entries) {
             boolean ok = results.stream().anyMatch(r -> r.ok()
