@@ -121,6 +121,7 @@ public final class DockerEngine implements Engine {
         CountDownLatch done = new CountDownLatch(1);
         ResultCallback.Adapter<LoadResponseItem> cb = new ResultCallback.Adapter<>() {
             @Override
+            @SuppressWarnings("deprecation") // "error" is deprecated in the API but dockerd 20.10 still sends it
             public void onNext(LoadResponseItem item) {
                 if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
                     error.compareAndSet(null, item.getErrorDetail().getMessage());
