@@ -89,10 +89,13 @@ public final class RepairCommand implements Callable<Integer> {
                 out.println("[" + (index + 1) + "/" + total + "] " + action.describe());
             }
         };
-        Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n, Map.of(),
-                Verifiers::content, progress, listener));
+        Path storePath = AppStores.chosen(appStore);
         Repairer.Result r;
-        try {
+        try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.open(storePath)) {
+            Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n,
+                    store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
+                    store == null ? java.util.Optional.empty()
+                            : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
             r = repairer.run(root);
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);
@@ -137,7 +140,7 @@ public final class RepairCommand implements Callable<Integer> {
             out.println("after repair:");
             ReportText.write(r.after(), out);
         }
-        Path pending = stateDir.resolve(dev.dockfsck.repair.apply.PendingRestoreFile.FILE);
+        Path pending = stateDir.resolve(dev.dockfsck.repair.restore.PendingRestore.FILE_NAME);
         if (r.applied() && Files.exists(pending)) {
             out.println("images to re-inject are listed in " + pending + " (dockfsck restore --pending)");
         }

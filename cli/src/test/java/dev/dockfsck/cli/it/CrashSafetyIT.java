@@ -14,7 +14,7 @@ import dev.dockfsck.fixtures.dockerd.GoldenStore;
 import dev.dockfsck.fixtures.image.DockerArchive;
 import dev.dockfsck.fixtures.image.SampleSet;
 import dev.dockfsck.fixtures.store.TreeSnapshot;
-import dev.dockfsck.repair.apply.PendingRestoreFile;
+import dev.dockfsck.repair.restore.PendingRestore;
 import dev.dockfsck.repair.plan.Action;
 import dev.dockfsck.repair.plan.Plan;
 import dev.dockfsck.repair.plan.RecordPendingRestore;
@@ -47,7 +47,7 @@ class CrashSafetyIT {
     @TempDir
     static Path tmp;
     static TreeSnapshot expected;
-    static List<PendingRestoreFile.Entry> expectedPending;
+    static List<PendingRestore.Entry> expectedPending;
     static Plan plan;
 
     @BeforeAll
@@ -61,7 +61,7 @@ class CrashSafetyIT {
         assertEquals(Set.of(RecordPendingRestore.class, WriteFile.class, Symlink.class, RemovePath.class,
                 RemoveLayer.class, RemoveContainer.class), kinds, "a plan with every kind of action: " + plan);
         expected = TreeSnapshot.of(root, true);
-        expectedPending = PendingRestoreFile.read(r.stateDir());
+        expectedPending = new PendingRestore(r.stateDir()).read();
         assertEquals(0, RepairIt.check(root, true), "the uninterrupted repair ends clean");
     }
 
@@ -129,7 +129,7 @@ class CrashSafetyIT {
         List<String> diff = expected.diff(TreeSnapshot.of(root, true));
         assertEquals(List.of(), diff, "the resumed tree differs from the uninterrupted one");
         RepairIt.assertNoUnfinishedJournal(state);
-        assertEquals(expectedPending, PendingRestoreFile.read(state));
+        assertEquals(expectedPending, new PendingRestore(state).read());
         RepairIt.assertVolumesUnchanged(root, volumes);
     }
 

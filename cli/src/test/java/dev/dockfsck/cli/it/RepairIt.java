@@ -22,7 +22,7 @@ import dev.dockfsck.fixtures.store.TreeSnapshot;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.repair.Repairer;
-import dev.dockfsck.repair.apply.PendingRestoreFile;
+import dev.dockfsck.repair.restore.PendingRestore;
 import dev.dockfsck.repair.plan.Plan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -144,12 +144,12 @@ final class RepairIt {
     record Repaired(int exit, Path root, Path stateDir, Plan plan) {
         /** Image IDs recorded in pending-restore.json (empty when there is no file). */
         Set<String> pendingIds() throws IOException {
-            return PendingRestoreFile.read(stateDir).stream().map(PendingRestoreFile.Entry::imageId)
+            return new PendingRestore(stateDir).read().stream().map(e -> e.imageId().toString())
                     .collect(Collectors.toCollection(TreeSet::new));
         }
 
-        List<PendingRestoreFile.Entry> pending() throws IOException {
-            return PendingRestoreFile.read(stateDir);
+        List<PendingRestore.Entry> pending() throws IOException {
+            return new PendingRestore(stateDir).read();
         }
 
         /** Asserts pending-restore.json names exactly these images (by tag), with their tags. */
@@ -157,8 +157,8 @@ final class RepairIt {
             Set<String> want = Arrays.stream(tags).map(t -> imageId(t).toString())
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(want, pendingIds(), "pending-restore.json must name exactly the removed images");
-            for (PendingRestoreFile.Entry e : pending()) {
-                String tag = Arrays.stream(tags).filter(t -> imageId(t).toString().equals(e.imageId())).findFirst()
+            for (PendingRestore.Entry e : pending()) {
+                String tag = Arrays.stream(tags).filter(t -> imageId(t).equals(e.imageId())).findFirst()
                         .orElseThrow();
                 assertEquals(tag, e.name(), "the entry is named by the image's tag");
             }

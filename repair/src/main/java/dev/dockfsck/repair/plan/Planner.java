@@ -19,7 +19,6 @@ import dev.dockfsck.model.overlay.OverlayDir;
 import dev.dockfsck.model.overlay.ShortLink;
 import dev.dockfsck.model.store.DataRoot;
 import dev.dockfsck.repair.apply.LayerBlobSource;
-import dev.dockfsck.repair.apply.PendingRestoreFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -171,7 +170,7 @@ public final class Planner {
         }
         // assemble, in dockerd's order: record, fixes, references, images, layers top-down, containers, leftovers
         List<Action> actions = new ArrayList<>();
-        List<PendingRestoreFile.Entry> pending = pendingEntries(removeImages);
+        List<RecordPendingRestore.Image> pending = pendingEntries(removeImages);
         if (!pending.isEmpty()) {
             actions.add(new RecordPendingRestore(pending, List.of("images removed by this repair")));
         }
@@ -582,16 +581,16 @@ public final class Planner {
         out.computeIfAbsent(repo, k -> new TreeMap<>()).put(name, id.toString());
     }
 
-    private List<PendingRestoreFile.Entry> pendingEntries(Set<Digest> removeImages) {
+    private List<RecordPendingRestore.Image> pendingEntries(Set<Digest> removeImages) {
         Map<Digest, List<String>> tags = new LinkedHashMap<>();
         for (Reference r : store.repositories().references().optional().orElse(List.of())) {
             Digest.tryParse(r.target()).ifPresent(d -> tags.computeIfAbsent(d, k -> new ArrayList<>()).add(r.ref()));
         }
         options.extraNames().forEach((d, names) -> tags.computeIfAbsent(d, k -> new ArrayList<>()).addAll(names));
-        List<PendingRestoreFile.Entry> out = new ArrayList<>();
+        List<RecordPendingRestore.Image> out = new ArrayList<>();
         for (Digest id : removeImages) {
             List<String> t = tags.getOrDefault(id, List.of()).stream().distinct().toList();
-            out.add(new PendingRestoreFile.Entry(t.isEmpty() ? id.toString() : t.get(0), id.toString(), t, null));
+            out.add(new RecordPendingRestore.Image(t.isEmpty() ? id.toString() : t.get(0), id.toString(), t, null));
         }
         return out;
     }

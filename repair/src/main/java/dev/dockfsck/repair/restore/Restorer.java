@@ -213,6 +213,11 @@ public final class Restorer {
             return result(g, RestoreResult.Status.FAILED, "layer blob " + bve.location() + " failed verification ("
                     + bve.getMessage() + "); the upload was aborted" + registeredAnyway(id));
         }
+        if (engineError != null && w == null && awaitImage(id)) {
+            // the whole archive went out but the response was lost: dockerd may have loaded it anyway
+            return verifyLoaded(g, img, new Engine.LoadOutcome(List.of("response lost: " + engineError.getMessage()),
+                    Optional.empty()));
+        }
         if (engineError != null) {
             return result(g, RestoreResult.Status.FAILED, engineError.getMessage());
         }
@@ -235,10 +240,37 @@ public final class Restorer {
         }
     }
 
+    /**
+     * Waits (up to 30 s) for dockerd to show the image: a load whose response ended early may still
+     * be committing in dockerd. True when it appears.
+     */
+    private boolean awaitImage(String id) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        try {
+            while (true) {
+                if (engine.inspect(id).isPresent()) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(500);
+            }
+        } catch (EngineException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private RestoreResult verifyLoaded(Group g, StoreImage img, Engine.LoadOutcome outcome) {
         String id = g.imageId().toString();
         try {
             Optional<Engine.EngineImage> got = engine.inspect(id);
+            if (got.isEmpty() && awaitImage(id)) {
+                got = engine.inspect(id);
+            }
             if (got.isEmpty()) {
                 return result(g, RestoreResult.Status.FAILED, "dockerd accepted the load (" + String.join("; ", outcome.messages())
                         + ") but has no image " + id);
