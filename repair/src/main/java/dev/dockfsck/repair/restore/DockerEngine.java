@@ -88,12 +88,32 @@ public final class DockerEngine implements Engine {
         return m;
     }
 
+    /** A failure to talk to the engine at all (an I/O error below HTTP), not an answer from it. */
+    static boolean connectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DockerException) {
+                return false;
+            }
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private EngineException loadFailure(Throwable e) {
+        if (connectionFailure(e)) {
+            return new EngineException("the Docker engine at " + host + " went away during the load: " + message(e), e, true);
+        }
+        return new EngineException("the load to the Docker engine at " + host + " failed: " + message(e), e);
+    }
+
     @Override
     public void ping() throws EngineException {
         try {
             client.pingCmd().exec();
         } catch (RuntimeException e) {
-            throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e);
+            throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e, true);
         }
     }
 
@@ -107,6 +127,9 @@ public final class DockerEngine implements Engine {
         } catch (NotFoundException e) {
             return Optional.empty();
         } catch (RuntimeException e) {
+            if (connectionFailure(e)) {
+                throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e, true);
+            }
             throw new EngineException("the Docker engine at " + host + " failed to inspect " + idOrName + ": " + message(e), e);
         }
     }
@@ -173,7 +196,7 @@ public final class DockerEngine implements Engine {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted while the Docker engine loaded the image", e);
         } catch (RuntimeException e) {
-            throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(e), e);
+            throw loadFailure(e);
         } finally {
             try {
                 cb.close();
@@ -186,7 +209,7 @@ public final class DockerEngine implements Engine {
             throw new EngineException("the Docker engine refused the load: " + message(f), f);
         }
         if (f != null) {
-            throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(f), f);
+            throw loadFailure(f);
         }
         synchronized (messages) {
             return new LoadOutcome(messages, Optional.ofNullable(error.get()));
@@ -198,6 +221,9 @@ public final class DockerEngine implements Engine {
         try {
             client.tagImageCmd(imageId, repository, tag).withForce(true).exec();
         } catch (RuntimeException e) {
+            if (connectionFailure(e)) {
+                throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e, true);
+            }
             throw new EngineException("the Docker engine failed to tag " + imageId + " as " + repository + ":" + tag + ": "
                     + message(e), e);
         }

@@ -33,6 +33,8 @@ public final class Restorer {
 
     private final Engine engine;
     private final AppStore store;
+    /** Set when an engine call of the current image failed because the engine could not be reached. */
+    private boolean engineLost;
 
     public Restorer(Engine engine, AppStore store) {
         this.engine = Objects.requireNonNull(engine, "engine");
@@ -135,8 +137,22 @@ public final class Restorer {
             covered.addAll(tags);
             groups.add(new Group(e.getKey(), e.getValue(), new ArrayList<>(tags), new ArrayList<>(apps)));
         }
+        String gone = null;
         for (Group g : groups) {
+            if (gone != null) {
+                out.add(result(g, RestoreResult.Status.FAILED, "not attempted: " + gone));
+                continue;
+            }
+            engineLost = false;
             out.add(restore(g, options));
+            if (engineLost) {
+                // the engine went away: tell the rest at once instead of failing each slowly
+                try {
+                    engine.ping();
+                } catch (EngineException e) {
+                    gone = e.getMessage();
+                }
+            }
         }
         Set<String> reported = new LinkedHashSet<>();
         for (UnresolvedImage u : broken) {
@@ -170,6 +186,7 @@ public final class Restorer {
                         + (tagged.isEmpty() ? "" : "; tagged it " + String.join(", ", tagged)));
             }
         } catch (EngineException e) {
+            engineLost |= e.unreachable();
             return result(g, RestoreResult.Status.FAILED, e.getMessage());
         }
         return load(g, img, options);
@@ -199,6 +216,7 @@ public final class Restorer {
             outcome = engine.load(pipe.input());
         } catch (EngineException e) {
             engineError = e;
+            engineLost |= e.unreachable();
         } finally {
             pipe.closeReader();
         }
@@ -297,6 +315,7 @@ public final class Restorer {
             return result(g, RestoreResult.Status.RESTORED, "loaded " + img.layers().size() + " layers, image " + id
                     + (g.tags().isEmpty() ? "" : " as " + String.join(", ", g.tags())));
         } catch (EngineException e) {
+            engineLost |= e.unreachable();
             return result(g, RestoreResult.Status.FAILED, e.getMessage());
         }
     }

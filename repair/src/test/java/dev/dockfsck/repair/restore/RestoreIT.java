@@ -463,4 +463,35 @@ class RestoreIT {
             assertFalse(e.getMessage().contains("\n"));
         }
     }
+
+    @Test
+    @Order(10)
+    void anEngineThatDiesMidUploadIsAClearFailureNotAHang() throws Exception {
+        Dockerd doomed = Dockerd.start(work.resolve("doomed"));
+        try (DockerEngine e = DockerEngine.connect(doomed.host())) {
+            String a = names.get(SampleSet.image(SampleSet.A));
+            java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+            RestoreOptions o = RestoreOptions.defaults().withProgress((img, sent, total) -> {
+                if (sent > total / 2 && killed.compareAndSet(false, true)) {
+                    doomed.kill9();
+                }
+            });
+            List<RestoreResult> rs = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+                    () -> new Restorer(e, AppStore.open(store)).restoreImages(List.of(a, names.get(SampleSet.image(SampleSet.B))),
+                            RestoreOptions.defaults().withProgress(o.progress())));
+            assertTrue(killed.get());
+            assertEquals(2, rs.size(), rs::toString);
+            assertTrue(rs.get(0).reason().contains("went away during the load"), rs.get(0).reason());
+            assertTrue(rs.get(1).reason().startsWith("not attempted: the Docker engine at " + doomed.host() + " is not reachable"),
+                    rs.get(1).reason());
+            for (RestoreResult r : rs) {
+                assertEquals(RestoreResult.Status.FAILED, r.status(), rs::toString);
+                assertFalse(r.reason().contains("\n"), r.reason());
+                assertFalse(r.reason().contains("Exception"), r.reason());
+            }
+            System.out.println("engine died mid-upload: " + rs);
+        } finally {
+            doomed.stop();
+        }
+    }
 }
