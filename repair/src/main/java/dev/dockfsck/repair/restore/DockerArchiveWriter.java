@@ -3,7 +3,11 @@ package dev.dockfsck.repair.restore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.appstore.AppStore;
+import dev.dockfsck.model.appstore.AppStoreFinding;
+import dev.dockfsck.model.appstore.BlobVerificationException;
+import dev.dockfsck.model.appstore.Compression;
 import dev.dockfsck.model.appstore.BlobRef;
 import dev.dockfsck.model.appstore.StoreImage;
 import dev.dockfsck.model.appstore.StoreLayer;
@@ -41,6 +45,34 @@ final class DockerArchiveWriter {
             t += Math.max(0, b.size());
         }
         return t;
+    }
+
+    private static void verifyDiffId(AppStore store, StoreLayer layer, DiffIdTee tee) throws IOException {
+        String where = store.pathOf(layer.blob());
+        Digest actual;
+        try {
+            actual = tee.finish();
+        } catch (IOException e) {
+            BlobVerificationException bve = new BlobVerificationException(where, "content", "a gzip stream", e.getMessage());
+            store.recordBlobFailure(layer.blob(), AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT, "blob failed verification: "
+                    + bve.getMessage());
+            throw bve;
+        }
+        if (!actual.equals(layer.diffId())) {
+            BlobVerificationException bve = new BlobVerificationException(where, "DiffID (sha256 uncompressed)",
+                    layer.diffId().toString(), actual.toString());
+            store.recordBlobFailure(layer.blob(), AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT, "blob failed verification: "
+                    + bve.getMessage());
+            throw bve;
+        }
+    }
+
+    static Map<String, StoreLayer> distinctLayerEntries(StoreImage img) {
+        Map<String, StoreLayer> out = new LinkedHashMap<>();
+        for (StoreLayer l : img.layers()) {
+            out.putIfAbsent(entryName(l), l);
+        }
+        return out;
     }
 
     static Map<String, BlobRef> distinctLayers(StoreImage img) {
@@ -90,12 +122,15 @@ final class DockerArchiveWriter {
         putSmall(tar, img.imageId().hex() + ".json", config);
         count[0] += config.length;
         sent.accept(count[0]);
-        for (Map.Entry<String, BlobRef> e : distinctLayers(img).entrySet()) {
-            BlobRef ref = e.getValue();
+        for (Map.Entry<String, StoreLayer> e : distinctLayerEntries(img).entrySet()) {
+            StoreLayer layer = e.getValue();
+            BlobRef ref = layer.blob();
             TarArchiveEntry te = new TarArchiveEntry(e.getKey());
             te.setSize(ref.size());
             te.setModTime(0);
             tar.putArchiveEntry(te);
+            // no digest to check the raw bytes against: check the DiffID of the stream instead
+            DiffIdTee tee = ref.digest().isEmpty() && ref.compression() == Compression.GZIP ? new DiffIdTee(e.getKey()) : null;
             try (InputStream in = store.openBlob(ref)) {
                 // hold back the last chunk until the read that reaches EOF has verified the blob
                 byte[] prev = new byte[CHUNK];
@@ -106,6 +141,9 @@ final class DockerArchiveWriter {
                     if (n <= 0) {
                         // readNBytes returned 0: EOF was reached, and the stream verified the blob
                         break;
+                    }
+                    if (tee != null) {
+                        tee.write(cur, 0, n);
                     }
                     if (prevLen > 0) {
                         tar.write(prev, 0, prevLen);
@@ -124,11 +162,19 @@ final class DockerArchiveWriter {
                         break;
                     }
                 }
+                if (tee != null) {
+                    verifyDiffId(store, layer, tee);
+                }
                 if (prevLen > 0) {
                     tar.write(prev, 0, prevLen);
                     count[0] += prevLen;
                     sent.accept(count[0]);
                 }
+            } catch (IOException | RuntimeException ex) {
+                if (tee != null) {
+                    tee.abort();
+                }
+                throw ex;
             }
             tar.closeArchiveEntry();
         }

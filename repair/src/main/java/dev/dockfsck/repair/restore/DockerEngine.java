@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -87,12 +88,32 @@ public final class DockerEngine implements Engine {
         return m;
     }
 
+    /** A failure to talk to the engine at all (an I/O error below HTTP), not an answer from it. */
+    static boolean connectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DockerException) {
+                return false;
+            }
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private EngineException loadFailure(Throwable e) {
+        if (connectionFailure(e)) {
+            return new EngineException("the Docker engine at " + host + " went away during the load: " + message(e), e, true);
+        }
+        return new EngineException("the load to the Docker engine at " + host + " failed: " + message(e), e);
+    }
+
     @Override
     public void ping() throws EngineException {
         try {
             client.pingCmd().exec();
         } catch (RuntimeException e) {
-            throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e);
+            throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e, true);
         }
     }
 
@@ -106,6 +127,9 @@ public final class DockerEngine implements Engine {
         } catch (NotFoundException e) {
             return Optional.empty();
         } catch (RuntimeException e) {
+            if (connectionFailure(e)) {
+                throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e, true);
+            }
             throw new EngineException("the Docker engine at " + host + " failed to inspect " + idOrName + ": " + message(e), e);
         }
     }
@@ -113,26 +137,35 @@ public final class DockerEngine implements Engine {
     @Override
     public LoadOutcome load(InputStream archive) throws EngineException {
         List<String> messages = new ArrayList<>();
-        String[] error = {null};
+        AtomicReference<String> error = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        // our own latch: docker-java's awaitCompletion(timeout) closes the callback (and so aborts
+        // the request) when it returns, whether the load is done or not
+        CountDownLatch done = new CountDownLatch(1);
         ResultCallback.Adapter<LoadResponseItem> cb = new ResultCallback.Adapter<>() {
             @Override
+            @SuppressWarnings("deprecation") // "error" is deprecated in the API but dockerd 20.10 still sends it
             public void onNext(LoadResponseItem item) {
                 if (item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null) {
-                    error[0] = item.getErrorDetail().getMessage();
+                    error.compareAndSet(null, item.getErrorDetail().getMessage());
                 } else if (item.getError() != null) {
-                    error[0] = item.getError();
+                    error.compareAndSet(null, item.getError());
                 } else if (item.getStream() != null && !item.getStream().isBlank()) {
-                    messages.add(item.getStream().strip());
-                } else if (item.getStatus() != null) {
-                    messages.add(item.getStatus().strip());
+                    synchronized (messages) {
+                        messages.add(item.getStream().strip());
+                    }
                 }
             }
 
             @Override
             public void onError(Throwable t) {
                 failure.compareAndSet(null, t);
-                super.onError(t);
+                done.countDown();
+            }
+
+            @Override
+            public void onComplete() {
+                done.countDown();
             }
         };
         // the thread that sends the body is docker-java's stream thread: if it dies of an Error,
@@ -153,25 +186,17 @@ public final class DockerEngine implements Engine {
         };
         try {
             client.loadImageAsyncCmd(watched).exec(cb);
-            while (!cb.awaitCompletion(1, TimeUnit.SECONDS)) {
+            while (!done.await(1, TimeUnit.SECONDS)) {
                 Thread t = sender.get();
-                if (t != null && !t.isAlive() && !cb.awaitCompletion(2, TimeUnit.SECONDS)) {
+                if (t != null && !t.isAlive() && !done.await(2, TimeUnit.SECONDS)) {
                     throw new EngineException("the Docker client failed while loading the image (its stream thread died)");
                 }
-            }
-            Throwable t = failure.get();
-            if (t != null) {
-                // the load request failed (the body could not be sent, the connection broke):
-                // the callback completed, but nothing says dockerd loaded anything
-                throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(t), t);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EngineException("interrupted while the Docker engine loaded the image", e);
-        } catch (DockerException e) {
-            throw new EngineException("the Docker engine refused the load: " + message(e), e);
         } catch (RuntimeException e) {
-            throw new EngineException("the load to the Docker engine at " + host + " failed: " + message(e), e);
+            throw loadFailure(e);
         } finally {
             try {
                 cb.close();
@@ -179,7 +204,16 @@ public final class DockerEngine implements Engine {
                 // nothing to do
             }
         }
-        return new LoadOutcome(messages, Optional.ofNullable(error[0]));
+        Throwable f = failure.get();
+        if (f instanceof DockerException) {
+            throw new EngineException("the Docker engine refused the load: " + message(f), f);
+        }
+        if (f != null) {
+            throw loadFailure(f);
+        }
+        synchronized (messages) {
+            return new LoadOutcome(messages, Optional.ofNullable(error.get()));
+        }
     }
 
     @Override
@@ -187,6 +221,9 @@ public final class DockerEngine implements Engine {
         try {
             client.tagImageCmd(imageId, repository, tag).withForce(true).exec();
         } catch (RuntimeException e) {
+            if (connectionFailure(e)) {
+                throw new EngineException("the Docker engine at " + host + " is not reachable: " + message(e), e, true);
+            }
             throw new EngineException("the Docker engine failed to tag " + imageId + " as " + repository + ":" + tag + ": "
                     + message(e), e);
         }

@@ -33,6 +33,8 @@ public final class Restorer {
 
     private final Engine engine;
     private final AppStore store;
+    /** Set when an engine call of the current image failed because the engine could not be reached. */
+    private boolean engineLost;
 
     public Restorer(Engine engine, AppStore store) {
         this.engine = Objects.requireNonNull(engine, "engine");
@@ -135,8 +137,22 @@ public final class Restorer {
             covered.addAll(tags);
             groups.add(new Group(e.getKey(), e.getValue(), new ArrayList<>(tags), new ArrayList<>(apps)));
         }
+        String gone = null;
         for (Group g : groups) {
+            if (gone != null) {
+                out.add(result(g, RestoreResult.Status.FAILED, "not attempted: " + gone));
+                continue;
+            }
+            engineLost = false;
             out.add(restore(g, options));
+            if (engineLost) {
+                // the engine went away: tell the rest at once instead of failing each slowly
+                try {
+                    engine.ping();
+                } catch (EngineException e) {
+                    gone = e.getMessage();
+                }
+            }
         }
         Set<String> reported = new LinkedHashSet<>();
         for (UnresolvedImage u : broken) {
@@ -170,6 +186,7 @@ public final class Restorer {
                         + (tagged.isEmpty() ? "" : "; tagged it " + String.join(", ", tagged)));
             }
         } catch (EngineException e) {
+            engineLost |= e.unreachable();
             return result(g, RestoreResult.Status.FAILED, e.getMessage());
         }
         return load(g, img, options);
@@ -199,6 +216,7 @@ public final class Restorer {
             outcome = engine.load(pipe.input());
         } catch (EngineException e) {
             engineError = e;
+            engineLost |= e.unreachable();
         } finally {
             pipe.closeReader();
         }
@@ -297,6 +315,7 @@ public final class Restorer {
             return result(g, RestoreResult.Status.RESTORED, "loaded " + img.layers().size() + " layers, image " + id
                     + (g.tags().isEmpty() ? "" : " as " + String.join(", ", g.tags())));
         } catch (EngineException e) {
+            engineLost |= e.unreachable();
             return result(g, RestoreResult.Status.FAILED, e.getMessage());
         }
     }
@@ -335,7 +354,44 @@ public final class Restorer {
             // the store name if it has one, else the image ID
             names.add(store.find(e.name()).isEmpty() ? e.imageId().toString() : e.name());
         }
-        List<RestoreResult> results = restoreImages(names.stream().distinct().toList(), options);
+        List<RestoreResult> results = new ArrayList<>(restoreImages(names.stream().distinct().toList(), options));
+        // put back the other tags the image had before repair removed it (same image ID only)
+        for (int i = 0; i < results.size(); i++) {
+            RestoreResult r = results.get(i);
+            if (!r.ok()) {
+                continue;
+            }
+            List<String> retagged = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            for (PendingRestore.Entry e : entries) {
+                if (!e.imageId().toString().equals(r.imageId())) {
+                    continue;
+                }
+                for (String t : e.tags()) {
+                    if (!ImageNames.isNameTag(t) || r.tags().contains(t)) {
+                        continue;
+                    }
+                    try {
+                        Optional<Engine.EngineImage> has = engine.inspect(t);
+                        if (has.isPresent() && has.get().id().equals(r.imageId())) {
+                            continue;
+                        }
+                        int colon = t.lastIndexOf(':');
+                        engine.tag(r.imageId(), t.substring(0, colon), t.substring(colon + 1));
+                        retagged.add(t);
+                    } catch (EngineException ex) {
+                        problems.add(ex.getMessage());
+                    }
+                }
+            }
+            if (!retagged.isEmpty() || !problems.isEmpty()) {
+                String reason = r.reason() + (retagged.isEmpty() ? "" : "; tagged it " + String.join(", ", retagged))
+                        + (problems.isEmpty() ? "" : "; " + String.join("; ", problems));
+                List<String> tags = new ArrayList<>(r.tags());
+                tags.addAll(retagged);
+                results.set(i, new RestoreResult(r.image(), tags, r.apps(), r.imageId(), r.status(), reason));
+            }
+        }
         List<String> done = new ArrayList<>();
         for (PendingRestore.Entry e : entries) {
             boolean ok = results.stream().anyMatch(r -> r.ok()

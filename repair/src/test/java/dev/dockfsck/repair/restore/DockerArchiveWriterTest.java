@@ -111,4 +111,64 @@ class DockerArchiveWriterTest {
         byte[] mj = DockerArchiveWriter.manifestJson(si, List.of("x:y"));
         assertEquals(mj.length + img.config().length + l0.gzip().length, DockerArchiveWriter.contentBytes(si, mj));
     }
+
+    /** A docker-archive whose layers are gzip and not named by digest: the DiffID is checked on the way. */
+    private Path gzipArchive(String name, byte[] config, List<byte[]> layerBlobs) throws IOException {
+        Path tar = store.resolve(name);
+        try (org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            StringBuilder layers = new StringBuilder();
+            for (int i = 0; i < layerBlobs.size(); i++) {
+                put(t, "l" + i + ".tar.gz", layerBlobs.get(i));
+                layers.append(i > 0 ? "," : "").append("\"l").append(i).append(".tar.gz\"");
+            }
+            String cfgName = dev.dockfsck.model.Digest.sha256Of(config).hex() + ".json";
+            put(t, cfgName, config);
+            put(t, "manifest.json", ("[{\"Config\":\"" + cfgName + "\",\"RepoTags\":[\"gz/img:1\"],\"Layers\":["
+                    + layers + "]}]").getBytes());
+        }
+        return tar;
+    }
+
+    private static void put(org.apache.commons.compress.archivers.tar.TarArchiveOutputStream t, String n, byte[] d)
+            throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(n);
+        e.setSize(d.length);
+        t.putArchiveEntry(e);
+        t.write(d);
+        t.closeArchiveEntry();
+    }
+
+    @Test
+    void gzipLayersWithoutDigestNamesAreCheckedByDiffIdWhileStreaming() throws IOException {
+        StoreBuilder.Layer a = bigLayer("a", 200_000, 5);
+        StoreBuilder.Layer b = layer("b", "b");
+        StoreBuilder.Image img = image(a, b);
+        Path good = gzipArchive("good.tar", img.config(), List.of(a.gzip(), b.gzip()));
+        try (AppStore s = AppStore.open(good)) {
+            StoreImage si = s.images().get(0);
+            assertTrue(si.layers().get(0).blob().digest().isEmpty(), "no blob digest known");
+            DockerArchiveWriter.write(s, si, si.names(), new ByteArrayOutputStream(), n -> { });
+        }
+        // a valid gzip stream of the wrong content
+        Path wrong = gzipArchive("wrong.tar", img.config(), List.of(a.gzip(), layer("b", "not b").gzip()));
+        try (AppStore s = AppStore.open(wrong)) {
+            StoreImage si = s.images().get(0);
+            BlobVerificationException e = assertThrows(BlobVerificationException.class,
+                    () -> DockerArchiveWriter.write(s, si, si.names(), new ByteArrayOutputStream(), n -> { }));
+            assertTrue(e.getMessage().contains("DiffID"), e.getMessage());
+            assertEquals("l1.tar.gz", e.location());
+            assertTrue(s.blockers(si).size() == 1);
+        }
+        // a damaged gzip stream
+        byte[] broken = a.gzip().clone();
+        broken[broken.length / 2] ^= 0x10;
+        Path bad = gzipArchive("bad.tar", img.config(), List.of(broken, b.gzip()));
+        try (AppStore s = AppStore.open(bad)) {
+            StoreImage si = s.images().get(0);
+            BlobVerificationException e = assertThrows(BlobVerificationException.class,
+                    () -> DockerArchiveWriter.write(s, si, si.names(), new ByteArrayOutputStream(), n -> { }));
+            assertEquals("l0.tar.gz", e.location());
+        }
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.image.BuiltImage;
 import dev.dockfsck.fixtures.image.BuiltLayer;
 import dev.dockfsck.fixtures.image.DockerArchive;
@@ -23,7 +24,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Against a real skopeo and a real, private dockerd 20.10: a reset-apps store written by
+ * Against a real skopeo and a real, private dockerd 20.10 (test-fixtures' {@link Dockerd}): a reset-apps store written by
  * {@code skopeo copy --dest-shared-blob-dir}, three apps sharing the busybox base layer.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -49,16 +49,18 @@ class RestoreIT {
 
     Path work;
     Path store;
-    PrivateDockerd dockerd;
+    Dockerd dockerd;
     DockerEngine engine;
     /** sample image -> its store name (host/repo:7hex). */
     final Map<BuiltImage, String> names = new LinkedHashMap<>();
     final Map<BuiltImage, String> apps = new LinkedHashMap<>();
+    /** sample image -> the image ID of the config skopeo stored. */
+    final Map<BuiltImage, String> storeIds = new LinkedHashMap<>();
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeTrue(PrivateDockerd.available() && Files.isExecutable(SKOPEO) && SampleSet.runnable(),
-                "needs root, dockerd, docker, skopeo and busybox");
+        Dockerd.assumeAvailable();
+        assumeTrue(Files.isExecutable(SKOPEO) && SampleSet.runnable(), "needs skopeo and busybox");
         work = Files.createTempDirectory(Path.of("/tmp"), "dfk-it");
         store = work.resolve("reset-apps");
         Files.createDirectories(store.resolve("blobs"));
@@ -72,7 +74,12 @@ class RestoreIT {
             apps.put(img, appNames[i]);
             i++;
         }
-        dockerd = PrivateDockerd.start();
+        try (AppStore s = AppStore.open(store)) {
+            for (Map.Entry<BuiltImage, String> e : names.entrySet()) {
+                storeIds.put(e.getKey(), s.find(e.getValue()).get(0).imageId().toString());
+            }
+        }
+        dockerd = Dockerd.start(work.resolve("engine"));
         engine = DockerEngine.connect(dockerd.host());
     }
 
@@ -82,7 +89,7 @@ class RestoreIT {
             engine.close();
         }
         if (dockerd != null) {
-            dockerd.close();
+            dockerd.stop();
         }
         if (work != null) {
             new ProcessBuilder("rm", "-rf", work.toString()).start().waitFor(60, TimeUnit.SECONDS);
@@ -155,7 +162,7 @@ class RestoreIT {
     /** The DiffIDs of every layer dockerd has registered, read from its layerdb. */
     Set<String> registeredDiffIds() throws IOException {
         Set<String> out = new HashSet<>();
-        Path db = dockerd.dataRoot.resolve("image/overlay2/layerdb/sha256");
+        Path db = dockerd.dataRoot().resolve("image/overlay2/layerdb/sha256");
         if (!Files.isDirectory(db)) {
             return out;
         }
@@ -168,6 +175,12 @@ class RestoreIT {
             }
         }
         return out;
+    }
+
+    /** A point in time (whole seconds, as docker events takes it) after every event so far. */
+    static long eventMark() throws InterruptedException {
+        Thread.sleep(1100);
+        return System.currentTimeMillis() / 1000;
     }
 
     List<String> imageLoadEvents(long since) throws Exception {
@@ -211,7 +224,9 @@ class RestoreIT {
         assertEquals(Set.of("shop", "tools", "kiosk"), Set.copyOf(s.apps()));
         for (Map.Entry<BuiltImage, String> e : names.entrySet()) {
             StoreImage i = s.find(e.getValue()).get(0);
-            assertEquals(e.getKey().imageId(), i.imageId(), "image ID = sha256 of the config skopeo stored");
+            // skopeo rewrites the config (docker -> OCI), so the ID is that of the stored config;
+            // the layers are the very same
+            assertEquals(Digest.sha256Of(i.configBytes()), i.imageId());
             assertEquals(e.getKey().diffIds(), i.diffIds());
             assertEquals(apps.get(e.getKey()), i.app());
         }
@@ -239,7 +254,7 @@ class RestoreIT {
             BuiltImage img = e.getKey();
             String name = e.getValue();
             assertEquals(totals.get(name), lastSent.get(name));
-            assertEquals(img.imageId().toString(), dockerd.dockerOk("image", "inspect", "--format", "{{.Id}}", name).strip());
+            assertEquals(storeIds.get(img), dockerd.dockerOk("image", "inspect", "--format", "{{.Id}}", name).strip());
             String layers = dockerd.dockerOk("image", "inspect", "--format", "{{range .RootFS.Layers}}{{.}} {{end}}", name).strip();
             assertEquals(img.diffIds().stream().map(Digest::toString).toList(), List.of(layers.split(" ")));
             List<String> files = filesOf(img);
@@ -258,9 +273,7 @@ class RestoreIT {
         for (String n : names.values()) {
             before.put(n, dockerd.dockerOk("image", "inspect", "--format", "{{.Id}} {{.Created}} {{.Metadata.LastTagTime}}", n));
         }
-        long since = System.currentTimeMillis() / 1000 - 1;
-        Thread.sleep(1100);
-        since = System.currentTimeMillis() / 1000;
+        long since = eventMark();
         List<RestoreResult> rs = new Restorer(engine, AppStore.open(store)).restoreAll(RestoreOptions.defaults());
         assertTrue(rs.stream().allMatch(r -> r.status() == RestoreResult.Status.SKIPPED_PRESENT), rs::toString);
         assertEquals(List.of(), imageLoadEvents(since), "no image was loaded again");
@@ -271,12 +284,12 @@ class RestoreIT {
         // a lost tag is put back, still without a load
         String b = names.get(SampleSet.image(SampleSet.B));
         dockerd.dockerOk("rmi", b); // removes only the tag? no: the image has one tag, so it is deleted
-        long since2 = System.currentTimeMillis() / 1000;
+        long since2 = eventMark();
         List<RestoreResult> again = new Restorer(engine, AppStore.open(store)).restoreImages(List.of(b), RestoreOptions.defaults());
         assertEquals(RestoreResult.Status.RESTORED, again.get(0).status(), again::toString);
         assertEquals(1, imageLoadEvents(since2).size());
 
-        long since3 = System.currentTimeMillis() / 1000;
+        long since3 = eventMark();
         List<RestoreResult> forced = new Restorer(engine, AppStore.open(store)).restoreApps(List.of("tools"),
                 RestoreOptions.defaults().withForce(true));
         assertEquals(RestoreResult.Status.RESTORED, forced.get(0).status(), forced::toString);
@@ -303,8 +316,8 @@ class RestoreIT {
         assertEquals(RestoreResult.Status.RESTORED, resultFor(rs, a).status());
         assertEquals(RestoreResult.Status.RESTORED, resultFor(rs, b).status());
         assertFalse(registeredDiffIds().contains(ci.diffIds().get(2).toString()), "no half-registered layer of C");
-        assertFalse(Files.exists(dockerd.dataRoot.resolve("image/overlay2/layerdb/sha256").resolve(ci.topChainId().hex())));
-        assertEquals(1, dockerd.docker("image", "inspect", ci.imageId().toString()).rc());
+        assertFalse(Files.exists(dockerd.dataRoot().resolve("image/overlay2/layerdb/sha256").resolve(ci.topChainId().hex())));
+        assertEquals(1, dockerd.docker("image", "inspect", storeIds.get(ci)).exitCode());
         assertNoImportLeftovers();
     }
 
@@ -319,7 +332,7 @@ class RestoreIT {
         BuiltImage ai = SampleSet.image(SampleSet.A);
         Path blob = blobOf(AppStore.open(bad), a, 1); // the 1.5 MiB app layer, shared by A and C
         flipByte(blob, -1);
-        long since = System.currentTimeMillis() / 1000;
+        long since = eventMark();
         List<RestoreResult> rs = new Restorer(engine, AppStore.open(bad)).restoreAll(RestoreOptions.defaults());
         for (String n : List.of(a, c)) {
             assertEquals(RestoreResult.Status.FAILED, resultFor(rs, n).status(), rs::toString);
@@ -327,12 +340,12 @@ class RestoreIT {
         }
         assertEquals(RestoreResult.Status.RESTORED, resultFor(rs, b).status());
         assertFalse(registeredDiffIds().contains(ai.diffIds().get(1).toString()), "no half-registered app layer");
-        assertEquals(List.of(SampleSet.image(SampleSet.B).imageId().toString()), imageLoadEvents(since));
+        assertEquals(List.of(storeIds.get(SampleSet.image(SampleSet.B))), imageLoadEvents(since));
         assertNoImportLeftovers();
     }
 
     void assertNoImportLeftovers() throws IOException {
-        Path tmp = dockerd.dataRoot.resolve("tmp");
+        Path tmp = dockerd.dataRoot().resolve("tmp");
         if (Files.isDirectory(tmp)) {
             try (Stream<Path> s = Files.list(tmp)) {
                 assertEquals(List.of(), s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("docker-import")).toList());
@@ -368,7 +381,7 @@ class RestoreIT {
         List<AppStoreFinding> refused = hostile.findings().stream()
                 .filter(f -> f.code() == AppStoreFinding.Code.APPSTORE_REFUSED_PATH).toList();
         assertEquals(3, refused.size(), hostile.findings()::toString);
-        long since = System.currentTimeMillis() / 1000;
+        long since = eventMark();
         List<RestoreResult> rs = new Restorer(engine, hostile).restoreAll(RestoreOptions.defaults());
         assertEquals(3, rs.size(), rs::toString);
         assertTrue(rs.stream().allMatch(r -> r.status() == RestoreResult.Status.FAILED), rs::toString);
@@ -434,7 +447,7 @@ class RestoreIT {
         List<RestoreResult> rs = new Restorer(engine, AppStore.open(layout)).restoreAll(RestoreOptions.defaults());
         assertEquals(1, rs.size());
         assertEquals(RestoreResult.Status.RESTORED, rs.get(0).status(), rs::toString);
-        assertEquals(SampleSet.image(SampleSet.B).imageId().toString(),
+        assertEquals(storeIds.get(SampleSet.image(SampleSet.B)),
                 dockerd.dockerOk("image", "inspect", "--format", "{{.Id}}", "layout:v7").strip());
         String out = dockerd.dockerOk("run", "--rm", "--network", "none", "layout:v7", "sh", "-c", "cat /srv/index.html");
         assertEquals("<html>b</html>\n", out);
@@ -449,7 +462,36 @@ class RestoreIT {
             assertTrue(e.getMessage().contains("is not reachable"), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
         }
-        Optional<String> unused = Optional.empty();
-        assertTrue(unused.isEmpty());
+    }
+
+    @Test
+    @Order(10)
+    void anEngineThatDiesMidUploadIsAClearFailureNotAHang() throws Exception {
+        Dockerd doomed = Dockerd.start(work.resolve("doomed"));
+        try (DockerEngine e = DockerEngine.connect(doomed.host())) {
+            String a = names.get(SampleSet.image(SampleSet.A));
+            java.util.concurrent.atomic.AtomicBoolean killed = new java.util.concurrent.atomic.AtomicBoolean();
+            RestoreOptions o = RestoreOptions.defaults().withProgress((img, sent, total) -> {
+                if (sent > total / 2 && killed.compareAndSet(false, true)) {
+                    doomed.kill9();
+                }
+            });
+            List<RestoreResult> rs = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+                    () -> new Restorer(e, AppStore.open(store)).restoreImages(List.of(a, names.get(SampleSet.image(SampleSet.B))),
+                            RestoreOptions.defaults().withProgress(o.progress())));
+            assertTrue(killed.get());
+            assertEquals(2, rs.size(), rs::toString);
+            assertTrue(rs.get(0).reason().contains("went away during the load"), rs.get(0).reason());
+            assertTrue(rs.get(1).reason().startsWith("not attempted: the Docker engine at " + doomed.host() + " is not reachable"),
+                    rs.get(1).reason());
+            for (RestoreResult r : rs) {
+                assertEquals(RestoreResult.Status.FAILED, r.status(), rs::toString);
+                assertFalse(r.reason().contains("\n"), r.reason());
+                assertFalse(r.reason().contains("Exception"), r.reason());
+            }
+            System.out.println("engine died mid-upload: " + rs);
+        } finally {
+            doomed.stop();
+        }
     }
 }

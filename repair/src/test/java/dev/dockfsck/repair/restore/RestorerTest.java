@@ -202,12 +202,16 @@ class RestorerTest {
         PendingRestore pending = new PendingRestore(state);
         String webName = name("hub.example.com/acme/web", web);
         pending.write(List.of(
-                new PendingRestore.Entry(webName, web.imageId(), List.of(webName), "shop"),
+                new PendingRestore.Entry(webName, web.imageId(), List.of(webName, "web:latest", "bad tag"), "shop"),
                 new PendingRestore.Entry("gone/image:1", dev.dockfsck.model.Digest.sha256Of(new byte[] {9}), List.of(), "x")));
         List<RestoreResult> rs = new Restorer(engine, AppStore.open(store)).restorePending(pending, RestoreOptions.defaults());
         assertEquals(2, rs.size(), rs::toString);
         List<PendingRestore.Entry> left = pending.read();
         assertEquals(1, left.size());
         assertEquals("gone/image:1", left.get(0).name());
+        // the tags the image had before are back, by image ID
+        assertEquals(web.imageId().toString(), engine.tags.get("web:latest"));
+        assertTrue(rs.get(0).tags().contains("web:latest"), rs.get(0)::toString);
+        assertTrue(rs.get(1).reason().contains("no image"), rs.get(1)::toString);
     }
 }

@@ -134,15 +134,18 @@ public final class AppStore implements Closeable {
     }
 
     /**
-     * The layer blob whose uncompressed stream has this DiffID, from the first restorable image
-     * that has it.
+     * The layer blob whose uncompressed stream has this DiffID: the first one present and not
+     * known to be bad; else any (so the caller can tell "known but damaged" from "not in the store").
      */
     public Optional<StoreLayer> layerForDiffId(Digest diffId) {
         Optional<StoreLayer> any = Optional.empty();
+        List<AppStoreFinding> known = findings();
         for (StoreImage i : images) {
             Optional<StoreLayer> l = i.layerWithDiffId(diffId);
             if (l.isPresent()) {
-                if (blobs != null && blobs.check(l.get().blob()).isEmpty()) {
+                String label = l.get().blob().label();
+                boolean bad = known.stream().anyMatch(f -> f.code().blocking() && f.blob().equals(label));
+                if (!bad && blobs != null && blobs.check(l.get().blob()).isEmpty()) {
                     return l;
                 }
                 if (any.isEmpty()) {

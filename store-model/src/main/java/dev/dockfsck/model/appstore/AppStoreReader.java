@@ -565,8 +565,15 @@ final class AppStoreReader {
                     + Texts.quote(name) + ", which is absolute or contains '..': refused");
         }
         Matcher m = HEX_NAMED.matcher(norm.get());
-        Optional<Digest> digest = m.matches() && !norm.get().endsWith("/layer.tar") ? Digest.tryOfHex(m.group(1)) : fallback;
+        Optional<Digest> digest = m.matches() && !norm.get().endsWith("/layer.tar") ? Digest.tryOfHex(m.group(1)) : Optional.empty();
         long size = tar.sizeOf(norm.get());
-        return new BlobRef(norm.get(), digest, size, mediaType, Compression.ofMediaType(mediaType));
+        Compression c = Compression.ofMediaType(mediaType);
+        if (digest.isEmpty() && fallback.isPresent()) {
+            // no digest in the name: an uncompressed layer (what docker save writes) hashes to its
+            // DiffID; a compressed one can only be checked by dockerd (DiffID of the stream)
+            c = tar.sniff(norm.get());
+            digest = c == Compression.NONE ? fallback : Optional.empty();
+        }
+        return new BlobRef(norm.get(), digest, size, mediaType, c);
     }
 }

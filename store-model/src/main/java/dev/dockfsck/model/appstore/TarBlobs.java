@@ -158,6 +158,18 @@ final class TarBlobs implements BlobAccess {
                 "archive entry " + Texts.quote(location) + ": too many links"));
     }
 
+    /** The compression of an entry, from its first bytes; UNKNOWN when it cannot be read. */
+    Compression sniff(String location) {
+        if (!(resolve(location) instanceof Found f)) {
+            return Compression.UNKNOWN;
+        }
+        try (InputStream in = new BufferedInputStream(openEntry(f), 16)) {
+            return Compression.sniff(in);
+        } catch (IOException e) {
+            return Compression.UNKNOWN;
+        }
+    }
+
     /** The size of the entry the name resolves to, or -1. */
     long sizeOf(String location) {
         return resolve(location) instanceof Found f ? f.entry().getSize() : -1;

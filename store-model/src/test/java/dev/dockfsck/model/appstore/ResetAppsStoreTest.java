@@ -92,6 +92,24 @@ class ResetAppsStoreTest {
     }
 
     @Test
+    void layerForDiffIdPrefersACopyNotKnownToBeBad() throws IOException {
+        // the same layer content stored twice: as gzip (in one and two) and uncompressed in another image
+        TestStores.Layer plainBase = new TestStores.Layer(base.tar(), base.tar());
+        TestStores.Image four = image(plainBase);
+        String manifest = new String(four.manifest()).replace("tar+gzip", "tar");
+        TestStores.Image fourPlain = new TestStores.Image(four.layers(), four.config(), manifest.getBytes());
+        addResetAppsImage(store, "gamma", HASH2, "hub.example.com/factory/four", fourPlain);
+        Files.delete(blobPath(store, base.blobDigest()));
+        AppStore s = AppStore.open(store);
+        StoreLayer l = s.layerForDiffId(base.diffId()).orElseThrow();
+        assertEquals(base.diffId(), l.blob().digest().orElseThrow(), "the uncompressed copy, the gzip one is missing");
+        assertEquals(Compression.NONE, l.blob().compression());
+        try (InputStream in = s.openUncompressedLayer(l)) {
+            assertArrayEquals(base.tar(), in.readAllBytes());
+        }
+    }
+
+    @Test
     void appManifestHashIsChecked() throws IOException {
         byte[] mf = "{\"name\":\"alpha\"}".getBytes();
         Path v = store.resolve("apps/gamma").resolve(Digest.sha256Of(mf).hex());
