@@ -93,7 +93,7 @@ done
 
 log "bench: populating a data root from the app store"
 start_dockerd "$dir/root"
-"$dockfsck" restore --all --app-store "$dir/store" >/dev/null
+"$dockfsck" restore --all --app-store "$dir/store" >"$dir/restore0.out" || { cat "$dir/restore0.out" >&2; exit 1; }
 stop_dockerd
 cp -a "$dir/root" "$dir/root-wipe"
 
