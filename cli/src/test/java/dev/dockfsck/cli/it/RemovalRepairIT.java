@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dockfsck.checker.FindingCode;
 import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.dockerd.GoldenStore;
@@ -224,6 +226,39 @@ class RemovalRepairIT {
                 assertRuns(d, tag);
             }
             assertContainerStarts(d);
+        }
+    }
+
+    @Test
+    void lostOverlayDirLostDiffAndDanglingTag(@TempDir Path tmp) throws IOException {
+        Path root = copyGolden(tmp);
+        Digest cTop = chain(C).get(2);
+        Digest bTop = chain(B).get(2);
+        Path cShortLink = root.resolve("overlay2/l").resolve(RepairIt.linkId(root, cTop));
+        RepairIt.rmTree(overlayDir(root, cTop));
+        RepairIt.rmTree(overlayDir(root, bTop).resolve("diff"));
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode repos = (ObjectNode) json.readTree(repositoriesJson(root).toFile());
+        ((ObjectNode) repos.get("Repositories")).putObject("dockfsck/gone").put("dockfsck/gone:1", "sha256:" + "a".repeat(64));
+        Files.write(repositoriesJson(root), json.writeValueAsBytes(repos));
+        Set<FindingCode> found = codes(root, false);
+        assertTrue(found.containsAll(Set.of(FindingCode.LAYER_CACHE_DIR_MISSING, FindingCode.OVERLAY_DIFF_MISSING,
+                FindingCode.REFERENCE_TARGET_MISSING)), "found: " + found);
+
+        RepairIt.Repaired r = repair(root, tmp.resolve("state"));
+
+        assertEquals(1, r.exit());
+        assertEquals(Set.of(cTop, bTop), removedLayers(r));
+        assertFalse(Files.exists(cShortLink, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the dangling l/ link goes");
+        String tags = Files.readString(repositoriesJson(root));
+        assertFalse(tags.contains("dockfsck/gone") || tags.contains(B) || tags.contains(C), tags);
+        assertTrue(tags.contains(A), tags);
+        r.assertPendingExactly(B, C);
+        assertCleanDeep(root);
+        try (Dockerd d = dockerdOn(root)) {
+            assertRuns(d, A);
+            assertContainerStarts(d);
+            assertReloads(d, tmp, B, C);
         }
     }
 
