@@ -150,7 +150,8 @@ public final class RepairCommand implements Callable<Integer> {
     }
 
     private void printJson(Repairer.Result r, PrintStream out) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         ObjectNode root = json.createObjectNode();
         root.put("schema", "dockfsck.repair/v1");
         root.put("dry_run", dryRun);

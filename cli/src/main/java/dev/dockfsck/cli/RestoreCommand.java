@@ -155,7 +155,8 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     private void printJson(List<RestoreResult> results, List<AppStoreFinding> findings, PrintStream out) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         ObjectNode root = json.createObjectNode();
         root.put("schema", "dockfsck.restore/v1");
         ArrayNode images = root.putArray("images");
