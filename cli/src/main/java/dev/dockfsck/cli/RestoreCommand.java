@@ -112,7 +112,7 @@ public final class RestoreCommand implements Callable<Integer> {
             e.ping();
             return e;
         } catch (EngineException ex) {
-            throw new OperationalException("Docker engine " + host + " is not reachable: " + ex.getMessage(), ex);
+            throw new OperationalException(ex.getMessage(), ex);
         }
     }
 
