@@ -88,6 +88,12 @@ public final class RepairCommand implements Callable<Integer> {
             }
 
             @Override
+            public void stale(Path journal) {
+                out.println("dockerd ran since the repair journaled in " + journal + " was interrupted: "
+                        + "that plan is stale and is set aside; checking the store afresh");
+            }
+
+            @Override
             public void applying(int index, int total, Action action) {
                 out.println("[" + (index + 1) + "/" + total + "] " + action.describe());
             }

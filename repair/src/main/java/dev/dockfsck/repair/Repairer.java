@@ -11,6 +11,7 @@ import dev.dockfsck.repair.apply.ApplyContext;
 import dev.dockfsck.repair.apply.Journal;
 import dev.dockfsck.repair.apply.LayerBlobSource;
 import dev.dockfsck.repair.apply.RootedFs;
+import dev.dockfsck.repair.live.EngineStamp;
 import dev.dockfsck.repair.live.LiveEngine;
 import dev.dockfsck.repair.plan.Action;
 import dev.dockfsck.repair.plan.Plan;
@@ -44,6 +45,10 @@ public final class Repairer {
     public interface Listener {
         /** The plan is known (and, unless a dry run, about to be journaled and applied). */
         default void planned(Report before, Plan plan, boolean resumed) {
+        }
+
+        /** An interrupted repair's journal is set aside because dockerd ran since: the store is checked afresh. */
+        default void stale(Path journal) {
         }
 
         /** Action {@code index} (0-based) of {@code total} is about to run. */
@@ -93,6 +98,13 @@ public final class Repairer {
         DataRoot store = read(root);
         Journal journal = new Journal(options.stateDir(), store.root().toString());
         Optional<Plan> pending = journal.pending();
+        String stamp = EngineStamp.of(store.root());
+        if (pending.isPresent() && journal.stamp().map(s -> !s.equals(stamp)).orElse(false)) {
+            // dockerd ran since the repair was interrupted: its plan may undo what dockerd did since
+            options.listener().stale(journal.dir());
+            journal.abandon();
+            pending = Optional.empty();
+        }
         Report before = null;
         Plan plan;
         boolean resumed = pending.isPresent();
@@ -108,7 +120,7 @@ public final class Repairer {
         }
         if (!resumed) {
             // on a resume the journal is already there: begin() would forget which actions are done
-            journal.begin(plan);
+            journal.begin(plan, stamp);
         }
         long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir(), options.blobs()));
         journal.finish();

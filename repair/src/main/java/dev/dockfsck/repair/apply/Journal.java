@@ -47,6 +47,29 @@ public final class Journal {
         }
     }
 
+    /** The engine stamp recorded when the journal began ({@link dev.dockfsck.repair.live.EngineStamp}). */
+    public Optional<String> stamp() throws IOException {
+        Path p = dir.resolve("engine-stamp");
+        return Files.exists(p) ? Optional.of(Files.readString(p, StandardCharsets.UTF_8)) : Optional.empty();
+    }
+
+    /** Sets an unfinished journal aside (kept as {@code stale-plan.json} for the record). */
+    public void abandon() throws IOException {
+        Path plan = dir.resolve("plan.json");
+        if (Files.exists(plan)) {
+            Files.move(plan, dir.resolve("stale-plan.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.deleteIfExists(dir.resolve("done"));
+        RootedFs.fsyncDir(dir);
+    }
+
+    public void begin(Plan plan, String engineStamp) throws IOException {
+        Files.createDirectories(dir);
+        RootedFs.writeAtomically(dir.resolve("engine-stamp"), engineStamp);
+        begin(plan);
+    }
+
     public void begin(Plan plan) throws IOException {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve("done"));
