@@ -444,6 +444,21 @@ class GoldenDamageIT {
     }
 
     @Test
+    void emptyLinksOfTheContainersDirsAreOnlyWarnings() throws Exception {
+        // observed: the container starts, twice, and is removed; dockerd only refuses to remove the
+        // two l/ entries ("refusing to remove empty link")
+        String rw = "overlay2/" + g.mountId();
+        truncate(root.resolve(rw + "/link"));
+        truncate(root.resolve(rw + "-init/link"));
+        Report r = check(root);
+        exactly(r,
+                f(OVERLAY_LINK_INVALID, Severity.WARNING, g.ctr(), rw + "/link"),
+                f(OVERLAY_LINK_INVALID, Severity.WARNING, g.ctr(), rw + "-init/link"));
+        assertFalse(r.isDamaged(g.ctr()));
+        summary(r, c(3, 3, 0), c(6, 6, 0), c(1, 1, 0), 0, 2, 0);
+    }
+
+    @Test
     void missingMountIdKeepsTheContainersRwDirOutOfTheLeftovers() throws Exception {
         Files.delete(root.resolve(g.mountsRel() + "/mount-id"));
         Report r = check(root);
