@@ -139,7 +139,7 @@ class GoldenDamageIT {
         exactly(r,
                 f(LAYER_FILE_MISSING, layer(SMALL), layerRel(SMALL) + "/size", image(IMG_B)),
                 f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)));
-        assertEquals(Map.of("file", "size"), one(r, LAYER_FILE_MISSING).evidence());
+        assertEquals(Map.of("file", "size", "defect", "missing", "detail", ""), one(r, LAYER_FILE_MISSING).evidence());
         summary(r, c(3, 2, 1), c(6, 5, 1), c(1, 1, 0), 2, 0, 0);
     }
 
