@@ -1,6 +1,7 @@
 package dev.dockfsck.checker;
 
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.appstore.AppStore;
 import dev.dockfsck.model.layer.Layer;
 import dev.dockfsck.model.overlay.OverlayDir;
 import dev.dockfsck.model.store.DataRoot;
@@ -26,8 +27,15 @@ public final class CheckContext {
     private final Map<String, Digest> layerByCacheId = new HashMap<>();
     private final Map<Digest, Optional<List<String>>> expectedLowerMemo = new HashMap<>();
 
+    private final Optional<AppStore> appStore;
+
     public CheckContext(DataRoot store) {
+        this(store, Optional.empty());
+    }
+
+    public CheckContext(DataRoot store, Optional<AppStore> appStore) {
         this.store = store;
+        this.appStore = appStore;
         for (Layer l : store.layerDb().layers().values()) {
             l.cacheId().optional().ifPresent(id -> layerByCacheId.putIfAbsent(id, l.chainId()));
         }
@@ -35,6 +43,11 @@ public final class CheckContext {
 
     public DataRoot store() {
         return store;
+    }
+
+    /** The restorable app store, when the check was given one (read-only). */
+    public Optional<AppStore> appStore() {
+        return appStore;
     }
 
     /** A path relative to the data root, with '/' separators, for findings. */

@@ -1,5 +1,6 @@
 package dev.dockfsck.checker;
 
+import dev.dockfsck.checker.rules.AppStoreRule;
 import dev.dockfsck.checker.rules.ContainerConfigInvalidRule;
 import dev.dockfsck.checker.rules.ContainerImageDamagedRule;
 import dev.dockfsck.checker.rules.ContainerLayerMissingRule;
@@ -32,6 +33,7 @@ import dev.dockfsck.checker.rules.StaleWriteSetRule;
 import dev.dockfsck.checker.rules.StoreRule;
 import dev.dockfsck.checker.rules.UnexpectedEntryRule;
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.appstore.AppStore;
 import dev.dockfsck.model.container.Container;
 import dev.dockfsck.model.fs.FileKind;
 import dev.dockfsck.model.image.Image;
@@ -59,7 +61,12 @@ public final class Checker {
      * @param onlyLayer   with deep: verify only this layer's content
      * @param jobs        layers verified at once
      */
-    public record Options(boolean deep, Optional<Digest> onlyLayer, int jobs, ContentVerifier.Progress progress) {
+    public record Options(boolean deep, Optional<Digest> onlyLayer, int jobs, ContentVerifier.Progress progress,
+                          Optional<AppStore> appStore) {
+        public Options(boolean deep, Optional<Digest> onlyLayer, int jobs, ContentVerifier.Progress progress) {
+            this(deep, onlyLayer, jobs, progress, Optional.empty());
+        }
+
         public static Options shallow() {
             return new Options(false, Optional.empty(), 1, ContentVerifier.Progress.NONE);
         }
@@ -81,6 +88,8 @@ public final class Checker {
             new StaleWriteSetRule(), new InterruptedRemovalRule(), new StaleImportTmpRule(), DANGLING,
             new UnexpectedEntryRule());
 
+    private static final AppStoreRule APP_STORE_RULE = new AppStoreRule();
+
     private final ContentVerifier verifier;
 
     /** A checker; {@code verifier} may be null when deep verification is never asked for. */
@@ -89,7 +98,7 @@ public final class Checker {
     }
 
     public Report check(DataRoot store, Options options) {
-        CheckContext ctx = new CheckContext(store);
+        CheckContext ctx = new CheckContext(store, options.appStore());
         List<Layer> ordered = ctx.layersInDependencyOrder();
 
         // 1. each layer on its own: layerdb files, then its overlay2 dir
@@ -133,6 +142,14 @@ public final class Checker {
             containerOverlays(c, ctx);
         }
         LEFTOVER_RULES.forEach(r -> r.check(ctx));
+        // 8. the restorable app store, when given: its own damage, and which of its images a
+        //    damaged unreferenced layer would break on re-load
+        options.appStore().ifPresent(apps -> {
+            if (options.deep()) {
+                apps.verifyLayers(null);
+            }
+            APP_STORE_RULE.check(apps, ctx);
+        });
         return finish(ctx, options.deep());
     }
 

@@ -1,5 +1,7 @@
 package dev.dockfsck.checker;
 
+import dev.dockfsck.model.appstore.AppStoreFinding;
+
 /**
  * Every finding code dockfsck reports. Codes are stable: tools and people match on them.
  * Each has one default severity, one documented consequence (what the user sees), and whether it
@@ -86,7 +88,16 @@ public enum FindingCode {
             "the copy of an archive from an interrupted docker load: dockerd never removes it; its disk space is lost"),
     UNEXPECTED_ENTRY(Severity.WARNING, false,
             "an entry dockerd would not have written (bad name, symlink, wrong type, unreadable): dockerd ignores or "
-                    + "trips over it");
+                    + "trips over it"),
+
+    // ---- the restorable app store (check --app-store): severity and consequence are the app store model's ----
+    APPSTORE_UNREADABLE(AppStoreFinding.Code.APPSTORE_UNREADABLE),
+    APPSTORE_INDEX_INVALID(AppStoreFinding.Code.APPSTORE_INDEX_INVALID),
+    APPSTORE_BLOB_MISSING(AppStoreFinding.Code.APPSTORE_BLOB_MISSING),
+    APPSTORE_BLOB_CORRUPT(AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT),
+    APPSTORE_REFUSED_PATH(AppStoreFinding.Code.APPSTORE_REFUSED_PATH),
+    APPSTORE_APP_MANIFEST_INVALID(AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID),
+    APPSTORE_UNSUPPORTED(AppStoreFinding.Code.APPSTORE_UNSUPPORTED);
 
     private final Severity severity;
     private final boolean damaging;
@@ -96,6 +107,20 @@ public enum FindingCode {
         this.severity = severity;
         this.damaging = damaging;
         this.consequence = consequence;
+    }
+
+    /** An app-store code: it damages nothing in the engine's store. */
+    FindingCode(AppStoreFinding.Code code) {
+        this(switch (code.level()) {
+            case ERROR -> Severity.ERROR;
+            case WARNING -> Severity.WARNING;
+            case INFO -> Severity.INFO;
+        }, false, code.consequence());
+    }
+
+    /** The code of an app-store finding. */
+    public static FindingCode of(AppStoreFinding.Code code) {
+        return valueOf(code.name());
     }
 
     public Severity severity() {

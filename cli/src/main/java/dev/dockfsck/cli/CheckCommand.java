@@ -39,6 +39,11 @@ public final class CheckCommand implements Callable<Integer> {
             + "tar-split.json.gz and diff/ and compare it with its diffID (reads all layer content)."})
     boolean deep;
 
+    @Option(names = "--app-store", paramLabel = "DIR",
+            description = {"Also check the restorable app store (read only): manifests and configs always, layer blobs "
+                    + "with --deep; and name the app images a damaged unreferenced layer would break on re-load."})
+    Path appStore;
+
     @Option(names = "--layer", paramLabel = "CHAINID",
             description = "With --deep: verify the content of this layer only (sha256:<64 hex>)")
     String layer;
@@ -50,6 +55,9 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (deep) {
+            Verifiers.warmUp();
+        }
         int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
         if (n < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, got " + n);
@@ -70,8 +78,11 @@ public final class CheckCommand implements Callable<Integer> {
             throw new OperationalException("no layer " + only.get() + " is registered in " + store.root());
         }
         Progress progress = Progress.forTerminal(Output.stderr());
-        Report report = new Checker(Verifiers.content(store.root())).check(store,
-                new Checker.Options(deep, only, n, progress));
+        Report report;
+        try (dev.dockfsck.model.appstore.AppStore apps = appStore == null ? null : AppStores.open(appStore)) {
+            report = new Checker(Verifiers.content(store.root())).check(store,
+                    new Checker.Options(deep, only, n, progress, java.util.Optional.ofNullable(apps)));
+        }
         progress.finish();
         PrintStream out = Output.stdout();
         if (format == Format.json) {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code dockfsck} command line. */
 @Command(name = "dockfsck", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Checks and repairs the Docker engine's image store (overlay2) offline.", ""},
-        subcommands = {CheckCommand.class, RepairCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CheckCommand.class, RepairCommand.class, RestoreCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes (as e2fsck):%n",
         exitCodeList = {"0:clean (info findings only)", "1:errors corrected (repair)", "4:errors or warnings left",
                 "8:operational error (root unreadable, not a Docker root, live dockerd)", "16:usage error"})

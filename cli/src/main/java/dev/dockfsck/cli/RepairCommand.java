@@ -66,6 +66,9 @@ public final class RepairCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (deep) {
+            Verifiers.warmUp();
+        }
         int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
         if (n < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, got " + n);
@@ -74,12 +77,29 @@ public final class RepairCommand implements Callable<Integer> {
         PrintStream err = Output.stderr();
         boolean text = format == CheckCommand.Format.text;
         Progress progress = Progress.forTerminal(err);
-        Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n, Map.of(),
-                Verifiers::content, progress, text ? line -> out.println(line) : line -> { }));
+        Repairer.Listener listener = !text ? Repairer.Listener.NONE : new Repairer.Listener() {
+            @Override
+            public void planned(Report before, Plan plan, boolean resumed) {
+                progress.finish();
+                if (resumed) {
+                    out.println("resuming an interrupted repair of " + root + " from its journal in " + stateDir);
+                }
+                printPlan(before, plan, out);
+            }
+
+            @Override
+            public void applying(int index, int total, Action action) {
+                out.println("[" + (index + 1) + "/" + total + "] " + action.describe());
+            }
+        };
+        Path storePath = AppStores.chosen(appStore);
         Repairer.Result r;
-        try {
+        try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.open(storePath)) {
+            Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n,
+                    store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
+                    store == null ? java.util.Optional.empty()
+                            : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
             r = repairer.run(root);
-            progress.finish();
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);
         }
@@ -92,12 +112,11 @@ public final class RepairCommand implements Callable<Integer> {
         return r.exitCode();
     }
 
-    private void printText(Repairer.Result r, PrintStream out) {
-        if (r.before() != null && !r.before().clean()) {
-            ReportText.write(r.before(), out);
+    private void printPlan(Report before, Plan plan, PrintStream out) {
+        if (before != null && !before.clean()) {
+            ReportText.write(before, out);
             out.println();
         }
-        Plan plan = r.plan();
         if (plan.isEmpty()) {
             out.println("repair: nothing to do");
         } else {
@@ -112,20 +131,27 @@ public final class RepairCommand implements Callable<Integer> {
         for (String k : plan.kept()) {
             out.println("  kept: " + k);
         }
+        if (!dryRun && !plan.isEmpty()) {
+            out.println();
+        }
+    }
+
+    private void printText(Repairer.Result r, PrintStream out) {
         if (r.applied()) {
             out.println("freed " + ReportText.human(r.bytesFreed()));
             out.println();
             out.println("after repair:");
             ReportText.write(r.after(), out);
         }
-        Path pending = stateDir.resolve(dev.dockfsck.repair.apply.PendingRestoreFile.FILE);
+        Path pending = stateDir.resolve(dev.dockfsck.repair.restore.PendingRestore.FILE_NAME);
         if (r.applied() && Files.exists(pending)) {
             out.println("images to re-inject are listed in " + pending + " (dockfsck restore --pending)");
         }
     }
 
     private void printJson(Repairer.Result r, PrintStream out) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         ObjectNode root = json.createObjectNode();
         root.put("schema", "dockfsck.repair/v1");
         root.put("dry_run", dryRun);
@@ -144,9 +170,5 @@ public final class RepairCommand implements Callable<Integer> {
         root.put("exit_code", r.exitCode());
         json.writeValue(out, root);
         out.println();
-    }
-
-    static List<Report> reports(Repairer.Result r) {
-        return java.util.stream.Stream.of(r.before(), r.after()).filter(java.util.Objects::nonNull).toList();
     }
 }

@@ -9,6 +9,7 @@ import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.model.store.StoreException;
 import dev.dockfsck.repair.apply.ApplyContext;
 import dev.dockfsck.repair.apply.Journal;
+import dev.dockfsck.repair.apply.LayerBlobSource;
 import dev.dockfsck.repair.apply.RootedFs;
 import dev.dockfsck.repair.live.LiveEngine;
 import dev.dockfsck.repair.plan.Action;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * {@code dockfsck repair}: refuse a live store; resume an interrupted repair from its journal or
@@ -32,7 +32,25 @@ public final class Repairer {
 
     public record Options(boolean deep, boolean dryRun, boolean force, Path stateDir, int jobs,
                           Map<Digest, List<String>> extraNames, java.util.function.Function<Path, ContentVerifier> verifier,
-                          ContentVerifier.Progress progress, Consumer<String> log) {
+                          ContentVerifier.Progress progress, Listener listener, Optional<LayerBlobSource> blobs) {
+        public Options(boolean deep, boolean dryRun, boolean force, Path stateDir, int jobs,
+                       Map<Digest, List<String>> extraNames, java.util.function.Function<Path, ContentVerifier> verifier,
+                       ContentVerifier.Progress progress, Listener listener) {
+            this(deep, dryRun, force, stateDir, jobs, extraNames, verifier, progress, listener, Optional.empty());
+        }
+    }
+
+    /** What a caller sees while a repair runs (text output, progress). */
+    public interface Listener {
+        /** The plan is known (and, unless a dry run, about to be journaled and applied). */
+        default void planned(Report before, Plan plan, boolean resumed) {
+        }
+
+        /** Action {@code index} (0-based) of {@code total} is about to run. */
+        default void applying(int index, int total, Action action) {
+        }
+
+        Listener NONE = new Listener() { };
     }
 
     /**
@@ -80,16 +98,19 @@ public final class Repairer {
         boolean resumed = pending.isPresent();
         if (resumed) {
             plan = pending.get();
-            options.log().accept("resuming the interrupted repair journaled in " + journal.dir());
         } else {
             before = check(store);
-            plan = Planner.plan(before, new Planner.Options(options.force(), options.extraNames()));
+            plan = Planner.plan(before, new Planner.Options(options.force(), options.extraNames(), options.blobs()));
         }
+        options.listener().planned(before, plan, resumed);
         if (options.dryRun() || plan.isEmpty()) {
             return new Result(plan, resumed, false, before, null, 0);
         }
-        journal.begin(plan);
-        long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir()));
+        if (!resumed) {
+            // on a resume the journal is already there: begin() would forget which actions are done
+            journal.begin(plan);
+        }
+        long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir(), options.blobs()));
         journal.finish();
         Report after = check(read(root));
         return new Result(plan, resumed, true, before, after, freed);
@@ -105,7 +126,7 @@ public final class Repairer {
                 continue;
             }
             Action a = actions.get(i);
-            options.log().accept("[" + (i + 1) + "/" + actions.size() + "] " + a.describe());
+            options.listener().applying(i, actions.size(), a);
             freed += a.apply(ctx);
             if (hook != null && hook.equals(i + ":unmarked")) {
                 Runtime.getRuntime().halt(137);

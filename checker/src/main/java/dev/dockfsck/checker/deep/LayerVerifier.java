@@ -15,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -53,18 +52,24 @@ public final class LayerVerifier {
         void update(long bytesDone, long bytesTotal);
     }
 
-    private final byte[] buf;
-    private final ByteBuffer bb;
-    private final MessageDigest sha = Digest.newSha256();
+    private final Sha256Engine sha;
     private final Counter counter;
+    /** Heap buffer for the CRC-64 pass, allocated on the first mismatch. */
+    private byte[] crcBuf;
+    private ByteBuffer crcBB;
 
+    /** A verifier with the fastest SHA-256 of this JVM ({@link Sha256Engine#create(int)}). */
     public LayerVerifier() {
-        this(null);
+        this(Sha256Engine.create(BUFFER_SIZE), null);
     }
 
-    private LayerVerifier(Counter counter) {
-        this.buf = new byte[BUFFER_SIZE];
-        this.bb = ByteBuffer.wrap(buf);
+    /** A verifier hashing with {@code engine} (whose buffer it reads files into). */
+    public LayerVerifier(Sha256Engine engine) {
+        this(engine, null);
+    }
+
+    private LayerVerifier(Sha256Engine engine, Counter counter) {
+        this.sha = engine;
         this.counter = counter;
     }
 
@@ -94,7 +99,7 @@ public final class LayerVerifier {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable work = () -> {
-            LayerVerifier v = new LayerVerifier(counter);
+            LayerVerifier v = new LayerVerifier(Sha256Engine.create(BUFFER_SIZE), counter);
             int k;
             while (failure.get() == null && (k = next.getAndIncrement()) < n) {
                 int idx = schedule[k];
@@ -152,7 +157,7 @@ public final class LayerVerifier {
                     ? LayerVerification.Outcome.TAR_SPLIT_MISSING : LayerVerification.Outcome.TAR_SPLIT_CORRUPT;
             return new LayerVerification(job, outcome, null, p1.damaged, err, p1.tarBytes, p1.contentBytes, p1.entries);
         }
-        Digest actual = Digest.ofRawSha256(sha.digest());
+        Digest actual = sha.digest();
         if (actual.equals(job.diffId())) {
             return new LayerVerification(job, LayerVerification.Outcome.VERIFIED, actual, List.of(), null,
                     p1.tarBytes, p1.contentBytes, p1.entries);
@@ -193,6 +198,10 @@ public final class LayerVerifier {
         private final Path root;
         private final Map<String, Path> goodDirs = new HashMap<>();
         private final Map<String, Opened> badDirs = new HashMap<>();
+        /** The directory of the last file resolved, and its name prefix (through the last '/'). */
+        private Path lastParent;
+        private byte[] lastParentBytes = new byte[256];
+        private int lastParentLen = -1;
 
         Resolver(Path diffDir) {
             this.root = diffDir;
@@ -206,6 +215,15 @@ public final class LayerVerifier {
             o.detail = "";
             if (name.length > 0 && name[0] == '/') {
                 return bad(o, DamageKind.UNSAFE_NAME, "an absolute name");
+            }
+            // fast path: a sibling of the previous file (tar order keeps them together); its
+            // directory prefix is byte-identical to one already checked, so only the last
+            // component needs looking at
+            if (lastParent != null && lastParentLen < name.length && name[name.length - 1] != '/'
+                    && (lastParentLen == 0 || name[lastParentLen - 1] == '/')
+                    && java.util.Arrays.equals(lastParentBytes, 0, lastParentLen, name, 0, lastParentLen)
+                    && plainComponent(name, lastParentLen)) {
+                return last(lastParent, name, lastParentLen, name.length, o);
             }
             // split into components, dropping empty ones and "."
             int start = 0;
@@ -238,9 +256,15 @@ public final class LayerVerifier {
             }
             Path parent = root;
             String key = "";
-            Opened rootBad = checkDir("", root, "diff/");
-            if (rootBad != null) {
-                return copy(rootBad, o);
+            if (lastParent != null && lastParentLen == lastStart
+                    && java.util.Arrays.equals(lastParentBytes, 0, lastStart, name, 0, lastStart)) {
+                parent = lastParent; // the previous file's directory: tar order keeps siblings together
+                comps = null;
+            } else {
+                Opened rootBad = checkDir("", root, "diff/");
+                if (rootBad != null) {
+                    return copy(rootBad, o);
+                }
             }
             if (comps != null) {
                 StringBuilder sb = new StringBuilder();
@@ -280,7 +304,32 @@ public final class LayerVerifier {
                     parent = res.path();
                 }
             }
-            RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, lastStart, lastEnd));
+            lastParent = parent;
+            lastParentLen = lastStart;
+            if (lastParentBytes.length < lastStart) {
+                lastParentBytes = new byte[Math.max(lastStart, 2 * lastParentBytes.length)];
+            }
+            System.arraycopy(name, 0, lastParentBytes, 0, lastStart);
+            return last(parent, name, lastStart, lastEnd, o);
+        }
+
+        /** Whether name[from..] is one component: no '/', no NUL, not "." or "..", not empty. */
+        private static boolean plainComponent(byte[] name, int from) {
+            int len = name.length - from;
+            if (len <= 0 || (name[from] == '.' && (len == 1 || (len == 2 && name[from + 1] == '.')))) {
+                return false;
+            }
+            for (int i = from; i < name.length; i++) {
+                if (name[i] == '/' || name[i] == 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Resolves and lstat()s the last component name[start, end) in {@code parent}. */
+        private Opened last(Path parent, byte[] name, int start, int end, Opened o) {
+            RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, start, end));
             if (res.path() == null) {
                 return res.ambiguous()
                         ? bad(o, DamageKind.UNREADABLE, "non-UTF-8 name ambiguous without exact paths (see docs/java-on-the-store.md)")
@@ -403,9 +452,9 @@ public final class LayerVerifier {
             while (r.next()) {
                 entries++;
                 if (r.isSegment()) {
-                    byte[] p = r.payload();
-                    sha.update(p);
-                    tarBytes += p.length;
+                    int len = r.payloadLength();
+                    sha.update(r.payloadBuffer(), 0, len);
+                    tarBytes += len;
                     continue;
                 }
                 long expected = r.size();
@@ -417,7 +466,7 @@ public final class LayerVerifier {
                     damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
                     continue;
                 }
-                long n = hash(o.path);
+                long n = hash(o.path, o.size, expected);
                 if (n < 0) {
                     damaged.add(new DamagedFile(r.displayName(), DamageKind.UNREADABLE, expected, o.size, readError, r.index()));
                     continue;
@@ -431,23 +480,29 @@ public final class LayerVerifier {
 
         private String readError = "";
 
-        /** Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error. */
-        private long hash(Path p) {
+        /**
+         * Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error.
+         * {@code size} is the lstat size: when that many bytes have been read, one more read
+         * only confirms EOF for files that did not grow, so it is skipped when the size is as expected.
+         */
+        private long hash(Path p, long size, long expected) {
             long n = 0;
+            ByteBuffer bb = sha.buffer();
             try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                int k;
-                bb.clear();
-                while ((k = ch.read(bb)) >= 0) {
-                    if (k == 0 && !bb.hasRemaining()) {
-                        continue;
+                while (true) {
+                    int k = ch.read(bb);
+                    if (k < 0) {
+                        break;
                     }
-                    sha.update(buf, 0, bb.position());
-                    n += bb.position();
-                    contentBytes += bb.position();
-                    if (counter != null) {
-                        counter.add(bb.position());
+                    n += k;
+                    contentBytes += k;
+                    if (counter != null && k > 0) {
+                        counter.add(k);
                     }
-                    bb.clear();
+                    sha.flushIfFull();
+                    if (n == expected && size == expected) {
+                        break; // all of it, and lstat said no more: skip the read that would return EOF
+                    }
                 }
                 return n;
             } catch (AccessDeniedException e) {
@@ -490,15 +545,20 @@ public final class LayerVerifier {
                 }
                 long crc = 0;
                 long n = 0;
+                if (crcBuf == null) {
+                    crcBuf = new byte[BUFFER_SIZE];
+                    crcBB = ByteBuffer.wrap(crcBuf);
+                }
+                ByteBuffer bb = crcBB;
                 try (FileChannel ch = FileChannel.open(o.path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                     bb.clear();
-                    int k;
-                    while ((k = ch.read(bb)) >= 0) {
-                        if (k == 0 && !bb.hasRemaining()) {
+                    while (ch.read(bb) >= 0) {
+                        int k = bb.position();
+                        if (k == 0) {
                             continue;
                         }
-                        crc = Crc64.update(crc, buf, 0, bb.position());
-                        n += bb.position();
+                        crc = Crc64.update(crc, crcBuf, 0, k);
+                        n += k;
                         bb.clear();
                     }
                 } catch (IOException | RuntimeException e) {

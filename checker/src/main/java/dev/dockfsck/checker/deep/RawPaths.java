@@ -135,6 +135,16 @@ public final class RawPaths {
 
     /** The name decoded in the file-name charset, or null when that charset cannot spell it exactly. */
     static String strict(byte[] name) {
+        boolean ascii = true;
+        for (byte x : name) {
+            if (x < 0x20 || x == 0x7f) { // negative (non-ASCII) or control: take the careful path
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(name, StandardCharsets.ISO_8859_1); // every file-name charset spells ASCII
+        }
         try {
             String s = JNU.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(name)).toString();

@@ -39,11 +39,24 @@ public final class ReportText {
                 byImage.computeIfAbsent(img, k -> new ArrayList<>()).add(f);
             }
         }
+        java.util.Set<Finding> shown = new java.util.HashSet<>();
         for (Map.Entry<Subject, List<Finding>> e : byImage.entrySet()) {
             out.println();
             out.println("image " + names.getOrDefault(e.getKey(), "<untagged>") + " ("
                     + Digest.parse(e.getKey().id()).shortHex() + "): " + (r.isDamaged(e.getKey()) ? "DAMAGED" : "ok"));
-            findings(e.getValue(), out);
+            List<Finding> fresh = new ArrayList<>();
+            List<String> again = new ArrayList<>();
+            for (Finding f : e.getValue()) {
+                if (shown.add(f)) {
+                    fresh.add(f);
+                } else {
+                    again.add(f.code() + " on " + shortSubject(f.subject()));
+                }
+            }
+            findings(fresh, out);
+            if (!again.isEmpty()) {
+                out.println("  also, shown above: " + String.join(", ", again.stream().distinct().toList()));
+            }
         }
         if (!other.isEmpty()) {
             out.println();
@@ -71,6 +84,11 @@ public final class ReportText {
                 lastConsequence = f.consequence();
             }
         }
+    }
+
+    private static String shortSubject(Subject s) {
+        String id = s.id().startsWith("sha256:") && s.id().length() == 71 ? s.id().substring(7, 19) : s.id();
+        return s.kind().label() + " " + id;
     }
 
     /** Each image's tags from repositories.json, for display. */

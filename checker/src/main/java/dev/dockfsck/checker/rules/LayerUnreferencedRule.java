@@ -9,7 +9,10 @@ import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.image.Image;
 import dev.dockfsck.model.layer.Layer;
 import dev.dockfsck.model.layer.Mount;
+import dev.dockfsck.model.appstore.StoreImage;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,11 +36,29 @@ public final class LayerUnreferencedRule implements StoreRule {
             }
         }
         for (Layer l : ctx.store().layerDb().layers().values()) {
-            if (!used.contains(l.chainId())) {
-                ctx.report(FindingCode.LAYER_UNREFERENCED, Subject.layer(l.chainId()), l.dir(),
-                        "layer " + l.chainId().shortHex() + " is used by no image or container",
-                        evidence("size", l.size().optional().orElse(-1L)));
+            if (used.contains(l.chainId())) {
+                continue;
             }
+            boolean damaged = ctx.isDamaged(Subject.layer(l.chainId()));
+            List<String> breaks = damaged ? reloadBreaks(l.chainId(), ctx) : List.of();
+            String msg = "layer " + l.chainId().shortHex() + " is used by no image or container"
+                    + (!damaged ? "" : breaks.isEmpty() ? "; it is damaged, and a re-load of any image on it would reuse it"
+                    : "; it is damaged, and re-loading " + String.join(", ", breaks) + " would reuse it");
+            ctx.report(FindingCode.LAYER_UNREFERENCED, Subject.layer(l.chainId()), l.dir(), msg,
+                    evidence("size", l.size().optional().orElse(-1L), "damaged", damaged, "reload_would_break", breaks));
         }
+    }
+
+    /** The app-store images whose layer chain contains this chainID (they would reuse the layer on load). */
+    private static List<String> reloadBreaks(Digest chainId, CheckContext ctx) {
+        List<String> out = new ArrayList<>();
+        ctx.appStore().ifPresent(store -> {
+            for (StoreImage i : store.images()) {
+                if (i.chainIds().contains(chainId)) {
+                    out.add(i.names().isEmpty() ? i.key() : i.names().get(0));
+                }
+            }
+        });
+        return out.stream().distinct().sorted().toList();
     }
 }

@@ -88,6 +88,17 @@ class LayerVerifierTest {
     }
 
     @Test
+    void dotSlashNamesAsTarWritesThemVerify() throws IOException {
+        TestLayer.Built b = new TestLayer().dir("./").dir("./x").file("./x/y", "1").file("x//z", "22").file("./top", "333")
+                .build(tmp);
+        assertEquals(Outcome.VERIFIED, verify(b.job()).outcome());
+        Files.delete(b.diffDir().resolve("x/z"));
+        DamagedFile d = only(verify(b.job()));
+        assertEquals("x//z", d.name());
+        assertEquals(DamageKind.MISSING, d.kind());
+    }
+
+    @Test
     void zeroLengthFileIsWrongSize() throws IOException {
         TestLayer.Built b = sample().build(tmp);
         Files.write(b.diffDir().resolve("usr/bin/tool"), new byte[0]);

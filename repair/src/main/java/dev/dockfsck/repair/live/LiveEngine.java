@@ -45,10 +45,7 @@ public final class LiveEngine {
                 if (argv.isEmpty() || !Path.of(argv.get(0)).getFileName().toString().equals("dockerd")) {
                     continue;
                 }
-                Path dataRoot = Path.of(option(argv, "--data-root", "-g", "--graph").orElse("/var/lib/docker"));
-                if (!dataRoot.isAbsolute()) {
-                    dataRoot = pid.resolve("cwd").resolve(dataRoot);
-                }
+                Path dataRoot = dataRoot(pid, argv);
                 Path realData;
                 try {
                     realData = dataRoot.toRealPath();
@@ -63,6 +60,45 @@ public final class LiveEngine {
             // /proc unreadable: the mount check still applies
         }
         return out;
+    }
+
+    /** Default of dockerd's {@code --config-file}. */
+    static final String DEFAULT_CONFIG = "/etc/docker/daemon.json";
+
+    /**
+     * The data root of a dockerd: {@code --data-root} (or the old {@code -g}/{@code --graph}) on its
+     * command line, else {@code data-root} (or {@code graph}) in its config file
+     * ({@code --config-file}, default {@value #DEFAULT_CONFIG}), else /var/lib/docker. Relative
+     * paths are taken from the process's working directory.
+     */
+    static Path dataRoot(Path pid, List<String> argv) {
+        Optional<String> flag = option(argv, "--data-root", "-g", "--graph");
+        String root = flag.orElseGet(() -> {
+            Path config = Path.of(option(argv, "--config-file").orElse(DEFAULT_CONFIG));
+            if (!config.isAbsolute()) {
+                config = pid.resolve("cwd").resolve(config);
+            }
+            return configuredRoot(config).orElse("/var/lib/docker");
+        });
+        Path p = Path.of(root);
+        return p.isAbsolute() ? p : pid.resolve("cwd").resolve(p);
+    }
+
+    /** {@code data-root} (or {@code graph}) from a daemon.json, if it names one. */
+    static Optional<String> configuredRoot(Path config) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(Files.readAllBytes(config));
+            for (String key : List.of("data-root", "graph")) {
+                com.fasterxml.jackson.databind.JsonNode v = json == null ? null : json.get(key);
+                if (v != null && v.isTextual() && !v.asText().isEmpty()) {
+                    return Optional.of(v.asText());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no or unreadable config: dockerd itself would then use its default (or refuse to start)
+        }
+        return Optional.empty();
     }
 
     static Optional<String> option(List<String> argv, String... names) {

@@ -18,8 +18,10 @@ import java.util.List;
         @JsonSubTypes.Type(value = RemoveLayer.class, name = "remove-layer"),
         @JsonSubTypes.Type(value = RemovePath.class, name = "remove-path"),
         @JsonSubTypes.Type(value = RemoveContainer.class, name = "remove-container"),
-        @JsonSubTypes.Type(value = RecordPendingRestore.class, name = "record-pending-restore")})
-public sealed interface Action permits WriteFile, Symlink, RemoveLayer, RemovePath, RemoveContainer, RecordPendingRestore {
+        @JsonSubTypes.Type(value = RecordPendingRestore.class, name = "record-pending-restore"),
+        @JsonSubTypes.Type(value = HealLayerFiles.class, name = "heal-layer-files")})
+public sealed interface Action permits WriteFile, Symlink, RemoveLayer, RemovePath, RemoveContainer, RecordPendingRestore,
+        HealLayerFiles {
     /** One line for a person: what this does. */
     String describe();
 

@@ -18,7 +18,7 @@ import dev.dockfsck.model.layer.Mount;
 import dev.dockfsck.model.overlay.OverlayDir;
 import dev.dockfsck.model.overlay.ShortLink;
 import dev.dockfsck.model.store.DataRoot;
-import dev.dockfsck.repair.apply.PendingRestoreFile;
+import dev.dockfsck.repair.apply.LayerBlobSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,11 +55,18 @@ public final class Planner {
      * @param extraNames   image ID to names known from elsewhere (the app store), used to rebuild
      *                     repositories.json
      */
-    public record Options(boolean force, Map<Digest, List<String>> extraNames) {
+    public record Options(boolean force, Map<Digest, List<String>> extraNames, Optional<LayerBlobSource> blobs) {
+        public Options(boolean force, Map<Digest, List<String>> extraNames) {
+            this(force, extraNames, Optional.empty());
+        }
+
         public static Options defaults() {
             return new Options(false, Map.of());
         }
     }
+
+    /** Damage kinds healing can undo: the data of regular files, never their type or name. */
+    private static final Set<String> HEALABLE_KINDS = Set.of("missing", "wrong_size", "content_differs");
 
     private final Report report;
     private final DataRoot store;
@@ -67,6 +74,7 @@ public final class Planner {
     private final Map<Subject, List<Finding>> bySubject;
     private final List<Action> fixes = new ArrayList<>();
     private final List<String> kept = new ArrayList<>();
+    private final Set<Digest> healed = new HashSet<>();
 
     private Planner(Report report, Options options) {
         this.report = report;
@@ -84,6 +92,13 @@ public final class Planner {
         Map<Digest, List<Digest>> children = new HashMap<>();
         for (Layer l : layers.values()) {
             l.parent().optional().ifPresent(p -> children.computeIfAbsent(p, k -> new ArrayList<>()).add(l.chainId()));
+        }
+        // 0. layers whose content the app store can heal in place keep their identity
+        for (Layer l : layers.values()) {
+            heal(l).ifPresent(h -> {
+                fixes.add(h);
+                healed.add(l.chainId());
+            });
         }
         // 1. layers beyond in-place repair, and everything above them
         Set<Digest> broken = new TreeSet<>();
@@ -155,7 +170,7 @@ public final class Planner {
         }
         // assemble, in dockerd's order: record, fixes, references, images, layers top-down, containers, leftovers
         List<Action> actions = new ArrayList<>();
-        List<PendingRestoreFile.Entry> pending = pendingEntries(removeImages);
+        List<RecordPendingRestore.Image> pending = pendingEntries(removeImages);
         if (!pending.isEmpty()) {
             actions.add(new RecordPendingRestore(pending, List.of("images removed by this repair")));
         }
@@ -187,6 +202,7 @@ public final class Planner {
                 actions.add(new RemovePath(f.path(), List.of(f.code() + " " + f.subject())));
             }
         }
+        actions.addAll(dirsOrphanedByPlan(actions));
         actions.addAll(linksIntoRemovedDirs(actions));
         for (Finding f : report.findings()) {
             if (NEVER_REPAIRED.contains(f.code()) && !removed(f.subject(), removeLayers, removeImages, removeContainers)) {
@@ -196,10 +212,9 @@ public final class Planner {
         return new Plan(store.root().toString(), dedupe(actions), kept.stream().distinct().toList());
     }
 
-    /** l/ entries that point into an overlay2 dir the plan removes and that no action removes yet. */
-    private List<Action> linksIntoRemovedDirs(List<Action> actions) {
+    /** Root-relative paths the actions remove. */
+    private static Set<String> removedPaths(List<Action> actions) {
         Set<String> removed = new HashSet<>();
-        String overlay = store.driver() + "/";
         for (Action a : actions) {
             if (a instanceof RemoveLayer rl) {
                 java.util.stream.Stream.of(rl.cacheDir(), rl.link()).filter(java.util.Objects::nonNull).forEach(removed::add);
@@ -209,6 +224,56 @@ public final class Planner {
                 removed.add(rp.path());
             }
         }
+        return removed;
+    }
+
+    /**
+     * overlay2 dirs that no layer or container names and that only removed dirs stand on: the
+     * checker does not call them orphans while a {@code lower} still names them (the dir of a
+     * layer whose layerdb entry was lost, under a child), but once the plan removes every dir
+     * standing on them they are, and leaving them would need a second repair.
+     */
+    private List<Action> dirsOrphanedByPlan(List<Action> actions) {
+        Set<String> removed = removedPaths(actions);
+        String overlay = store.driver() + "/";
+        Set<String> used = new HashSet<>();
+        store.layerDb().layers().values().forEach(l -> l.cacheId().optional().ifPresent(used::add));
+        store.layerDb().mounts().values().forEach(m -> {
+            m.mountId().optional().ifPresent(id -> {
+                used.add(id);
+                used.add(id + OverlayDir.INIT_SUFFIX);
+            });
+            m.initId().optional().ifPresent(used::add);
+        });
+        Set<String> lowerLinksAfter = new HashSet<>();
+        for (OverlayDir d : store.overlay2().dirs().values()) {
+            if (!removed.contains(overlay + d.id())) {
+                for (String entry : d.lower().optional().orElse(List.of())) {
+                    if (entry.startsWith("l/")) {
+                        lowerLinksAfter.add(entry.substring(2));
+                    }
+                }
+            }
+        }
+        List<Action> out = new ArrayList<>();
+        for (OverlayDir d : store.overlay2().dirs().values()) {
+            String rel = rel(d.dir());
+            if (used.contains(d.id()) || removed.contains(rel)) {
+                continue;
+            }
+            boolean stoodOn = d.link().optional().isPresent();
+            if (stoodOn && !d.link().optional().map(lowerLinksAfter::contains).orElse(false)) {
+                out.add(new RemovePath(rel, List.of(FindingCode.ORPHAN_CACHE_DIR + " " + Subject.path(rel)
+                        + ": used by no layer or container once the layers standing on it are removed")));
+            }
+        }
+        return out;
+    }
+
+    /** l/ entries that point into an overlay2 dir the plan removes and that no action removes yet. */
+    private List<Action> linksIntoRemovedDirs(List<Action> actions) {
+        Set<String> removed = removedPaths(actions);
+        String overlay = store.driver() + "/";
         List<Action> out = new ArrayList<>();
         for (ShortLink sl : store.overlay2().links().values()) {
             String rel = rel(sl.path());
@@ -225,8 +290,57 @@ public final class Planner {
         return bySubject.getOrDefault(s, List.of()).stream().anyMatch(f -> set.contains(f.code()));
     }
 
+    /**
+     * A heal action for a layer whose only fatal damage is regular-file content that the app store
+     * holds an intact copy of; empty otherwise (then the layer is removed and re-injected).
+     */
+    private Optional<HealLayerFiles> heal(Layer l) {
+        if (options.blobs().isEmpty() || l.diffId().optional().isEmpty()) {
+            return Optional.empty();
+        }
+        Subject s = Subject.layer(l.chainId());
+        List<Finding> mine = bySubject.getOrDefault(s, List.of());
+        Optional<Finding> mismatch = mine.stream().filter(f -> f.code() == FindingCode.LAYER_CONTENT_MISMATCH).findFirst();
+        if (mismatch.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean otherFatal = mine.stream().anyMatch(f -> f.severity() == Severity.ERROR && f.code().damaging()
+                && f.code() != FindingCode.LAYER_CONTENT_MISMATCH && !IN_PLACE.contains(f.code()) && !isSizeOnly(f));
+        Optional<OverlayDir> dir = l.cacheId().optional().flatMap(id -> store.overlay2().dir(id));
+        if (otherFatal || dir.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Object> ev = mismatch.get().evidence();
+        if (!(ev.get("damaged_files") instanceof List<?> files) || files.isEmpty()
+                || !Integer.valueOf(files.size()).equals(ev.get("damaged_files_total"))) {
+            return Optional.empty();
+        }
+        List<String> names = new ArrayList<>();
+        for (Object o : files) {
+            if (!(o instanceof Map<?, ?> m) || !HEALABLE_KINDS.contains(String.valueOf(m.get("kind")))) {
+                return Optional.empty();
+            }
+            String name = String.valueOf(m.get("name"));
+            if (name.contains("\\x") || name.startsWith("/") || List.of(name.split("/")).contains("..")) {
+                return Optional.empty();
+            }
+            names.add(name);
+        }
+        Digest diffId = l.diffId().optional().orElseThrow();
+        LayerBlobSource src = options.blobs().get();
+        if (src.blobFor(diffId).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new HealLayerFiles(l.chainId().toString(), rel(dir.get().diffDir()), diffId.toString(),
+                src.location(), names, List.of(FindingCode.LAYER_CONTENT_MISMATCH + " " + s)));
+    }
+
     private boolean fatal(Subject s) {
         for (Finding f : bySubject.getOrDefault(s, List.of())) {
+            if (f.code() == FindingCode.LAYER_CONTENT_MISMATCH && s.kind() == Subject.Kind.LAYER
+                    && healed.contains(Digest.parse(s.id()))) {
+                continue;
+            }
             if (f.severity() == Severity.ERROR && f.code().damaging() && !IN_PLACE.contains(f.code())
                     && !isSizeOnly(f)) {
                 return true;
@@ -467,16 +581,16 @@ public final class Planner {
         out.computeIfAbsent(repo, k -> new TreeMap<>()).put(name, id.toString());
     }
 
-    private List<PendingRestoreFile.Entry> pendingEntries(Set<Digest> removeImages) {
+    private List<RecordPendingRestore.Image> pendingEntries(Set<Digest> removeImages) {
         Map<Digest, List<String>> tags = new LinkedHashMap<>();
         for (Reference r : store.repositories().references().optional().orElse(List.of())) {
             Digest.tryParse(r.target()).ifPresent(d -> tags.computeIfAbsent(d, k -> new ArrayList<>()).add(r.ref()));
         }
         options.extraNames().forEach((d, names) -> tags.computeIfAbsent(d, k -> new ArrayList<>()).addAll(names));
-        List<PendingRestoreFile.Entry> out = new ArrayList<>();
+        List<RecordPendingRestore.Image> out = new ArrayList<>();
         for (Digest id : removeImages) {
             List<String> t = tags.getOrDefault(id, List.of()).stream().distinct().toList();
-            out.add(new PendingRestoreFile.Entry(t.isEmpty() ? id.toString() : t.get(0), id.toString(), t, null));
+            out.add(new RecordPendingRestore.Image(t.isEmpty() ? id.toString() : t.get(0), id.toString(), t, null));
         }
         return out;
     }

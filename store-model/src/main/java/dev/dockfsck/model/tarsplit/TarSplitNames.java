@@ -44,12 +44,37 @@ public final class TarSplitNames {
         return sb.toString();
     }
 
+    /** Whether Clean would return the name unchanged: no empty, "." or ".." component, no trailing '/'. */
+    private static boolean isClean(byte[] n) {
+        int len = n.length;
+        if (len == 0 || n[len - 1] == '/') {
+            return false;
+        }
+        int start = n[0] == '/' ? 1 : 0;
+        if (start == 1 && len == 1) {
+            return true;
+        }
+        for (int i = start; i <= len; i++) {
+            if (i == len || n[i] == '/') {
+                int c = i - start;
+                if (c == 0 || (c == 1 && n[start] == '.') || (c == 2 && n[start] == '.' && n[start + 1] == '.')) {
+                    return false;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
+    }
+
     /**
      * Go's {@code filepath.Clean} of the name, kept as a byte-exact string (ISO-8859-1, one char
      * per byte): what tar-split compares to find duplicate paths.
      */
     public static String clean(byte[] name) {
         String s = new String(name, StandardCharsets.ISO_8859_1);
+        if (isClean(name)) {
+            return s;
+        }
         boolean rooted = s.startsWith("/");
         Deque<String> parts = new ArrayDeque<>();
         for (String p : s.split("/")) {

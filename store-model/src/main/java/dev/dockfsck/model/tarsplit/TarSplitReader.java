@@ -1,6 +1,5 @@
 package dev.dockfsck.model.tarsplit;
 
-import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -11,7 +10,6 @@ import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import dev.dockfsck.model.tarsplit.TarSplitException.Kind;
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -24,7 +22,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -69,7 +66,9 @@ public final class TarSplitReader implements Closeable {
     private byte[] nameRaw;
     private byte[] nameBytes;
     private long size;
-    private byte[] payload;
+    /** The current payload's bytes are payloadBuf[0, payloadLen); payloadLen -1 for a null payload. */
+    private byte[] payloadBuf = new byte[2048];
+    private int payloadLen = -1;
     private long position;
 
     private TarSplitReader(InputStream raw) {
@@ -112,7 +111,7 @@ public final class TarSplitReader implements Closeable {
         long at = index + 1;
         try {
             if (parser == null) {
-                GZIPInputStream gz = new GZIPInputStream(new BufferedInputStream(raw, 1 << 16), 1 << 16);
+                GzipReader gz = new GzipReader(raw, 1 << 16);
                 headerRead = true;
                 parser = JSON.createParser(gz);
             }
@@ -129,7 +128,7 @@ public final class TarSplitReader implements Closeable {
             nameRaw = EMPTY;
             nameBytes = null;
             size = 0;
-            payload = null;
+            payloadLen = -1;
             position = 0;
             boolean sawType = false;
             while ((t = parser.nextToken()) == JsonToken.FIELD_NAME) {
@@ -150,7 +149,7 @@ public final class TarSplitReader implements Closeable {
                         size = intValue(t, at, field, Long.MIN_VALUE, Long.MAX_VALUE);
                         break;
                     case "payload":
-                        payload = t == JsonToken.VALUE_NULL ? null : binaryValue(t, at, field);
+                        payloadValue(t, at, field);
                         break;
                     case "position":
                         position = intValue(t, at, field, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -207,9 +206,9 @@ public final class TarSplitReader implements Closeable {
             if (nb.length == 0) {
                 throw fail(Kind.MISSING_NAME, at, "a file entry without name or name_raw");
             }
-            if (size > 0 && (payload == null || payload.length != 8)) {
+            if (size > 0 && payloadLen != 8) {
                 throw fail(Kind.BAD_CHECKSUM, at, "file " + TarSplitNames.display(nb) + ": payload of "
-                        + (payload == null ? "null" : payload.length + " bytes") + " where an 8-byte CRC-64 is due");
+                        + (payloadLen < 0 ? "null" : payloadLen + " bytes") + " where an 8-byte CRC-64 is due");
             }
             String clean = TarSplitNames.clean(nb);
             if (!seenNames.add(clean)) {
@@ -249,13 +248,38 @@ public final class TarSplitReader implements Closeable {
         if (t != JsonToken.VALUE_STRING) {
             throw fail(Kind.WRONG_TYPE, at, field + ": expected a base64 string, found " + describe(t));
         }
-        try {
-            return parser.getBinaryValue(Base64Variants.MIME_NO_LINEFEEDS);
-        } catch (JsonEOFException e) {
-            throw e;
-        } catch (JsonParseException | IllegalArgumentException e) {
-            throw fail(Kind.BAD_BASE64, at, field + ": " + (e instanceof JsonParseException j ? j.getOriginalMessage() : e.getMessage()), e);
+        char[] text = parser.getTextCharacters();
+        int off = parser.getTextOffset();
+        int len = parser.getTextLength();
+        byte[] out = new byte[Base64.maxDecodedLength(len)];
+        int n = Base64.decode(text, off, len, out);
+        if (n < 0) {
+            throw fail(Kind.BAD_BASE64, at, field + ": " + Base64.error(n));
         }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    /** Decodes a payload into the reusable buffer: no allocation per entry. */
+    private void payloadValue(JsonToken t, long at, String field) throws IOException, TarSplitException {
+        if (t == JsonToken.VALUE_NULL) {
+            payloadLen = -1;
+            return;
+        }
+        if (t != JsonToken.VALUE_STRING) {
+            throw fail(Kind.WRONG_TYPE, at, field + ": expected a base64 string, found " + describe(t));
+        }
+        char[] text = parser.getTextCharacters();
+        int off = parser.getTextOffset();
+        int len = parser.getTextLength();
+        int max = Base64.maxDecodedLength(len);
+        if (payloadBuf.length < max) {
+            payloadBuf = new byte[Math.max(max, 2 * payloadBuf.length)];
+        }
+        int n = Base64.decode(text, off, len, payloadBuf);
+        if (n < 0) {
+            throw fail(Kind.BAD_BASE64, at, field + ": " + Base64.error(n));
+        }
+        payloadLen = n;
     }
 
     private static String describe(JsonToken t) {
@@ -321,14 +345,34 @@ public final class TarSplitReader implements Closeable {
         return size;
     }
 
-    /** A segment's raw bytes, or a file's checksum bytes; never null (empty when null in the JSON). */
+    /** A copy of a segment's raw bytes, or of a file's checksum bytes; empty when null in the JSON. */
     public byte[] payload() {
-        return payload == null ? EMPTY : payload;
+        return payloadLen <= 0 ? EMPTY : java.util.Arrays.copyOf(payloadBuf, payloadLen);
+    }
+
+    /**
+     * The reader's own payload buffer, valid until the next {@link #next()}: the payload is its
+     * first {@link #payloadLength()} bytes. For the hot loop (no copy).
+     */
+    public byte[] payloadBuffer() {
+        return payloadBuf;
+    }
+
+    /** The payload's length in bytes (0 when null). */
+    public int payloadLength() {
+        return Math.max(payloadLen, 0);
     }
 
     /** A file's CRC-64 as a number; only meaningful for a file of size &gt; 0. */
     public long crc64() {
-        return payload != null && payload.length == 8 ? Crc64.fromBytes(payload) : 0;
+        if (payloadLen != 8) {
+            return 0;
+        }
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (payloadBuf[i] & 0xffL);
+        }
+        return v;
     }
 
     /** The {@code position} the writer gave the entry (0, 1, 2, ... as dockerd writes them). */

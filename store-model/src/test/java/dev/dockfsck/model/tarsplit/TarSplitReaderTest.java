@@ -138,6 +138,52 @@ class TarSplitReaderTest {
     }
 
     @Test
+    void concatenatedMembersAreOneStreamAsInGo() throws Exception {
+        byte[] a = gzip("{\"type\":2,\"payload\":\"AA==\",\"position\":0}\n");
+        byte[] b = gzip("{\"type\":1,\"name\":\"f\",\"position\":1}\n");
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        assertEquals(2, readAll(both).size());
+    }
+
+    @Test
+    void bytesAfterTheGzipStreamAreDamageAsForGo() throws Exception {
+        byte[] gz = gzip(DOCKERD_LINES);
+        TarSplitException zeros = assertThrows(TarSplitException.class, () -> readAll(Arrays.copyOf(gz, gz.length + 512)));
+        assertEquals(Kind.GZIP_CORRUPT, zeros.kind());
+        byte[] junk = Arrays.copyOf(gz, gz.length + 3);
+        junk[gz.length] = 0x1f;
+        junk[gz.length + 1] = (byte) 0x8b; // the start of a second member, cut off
+        assertEquals(Kind.GZIP_TRUNCATED, assertThrows(TarSplitException.class, () -> readAll(junk)).kind());
+    }
+
+    @Test
+    void gzipHeaderFieldsAreSkipped() throws Exception {
+        byte[] plain = gzip(DOCKERD_LINES);
+        // FEXTRA + FNAME + FCOMMENT + FHCRC inserted after the 10-byte header
+        java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+        o.write(plain, 0, 3);
+        o.write(4 | 8 | 16 | 2);
+        o.write(plain, 4, 6);
+        o.write(new byte[] {3, 0, 'x', 'y', 'z'});
+        o.write("name.json\0comment\0".getBytes(StandardCharsets.ISO_8859_1));
+        o.write(new byte[] {0, 0});
+        o.write(plain, 10, plain.length - 10);
+        assertEquals(6, readAll(o.toByteArray()).size());
+    }
+
+    @Test
+    void badTrailerIsCorrupt() throws Exception {
+        byte[] gz = gzip(DOCKERD_LINES);
+        byte[] badCrc = gz.clone();
+        badCrc[gz.length - 8] ^= 1;
+        assertEquals(Kind.GZIP_CORRUPT, assertThrows(TarSplitException.class, () -> readAll(badCrc)).kind());
+        byte[] badLen = gz.clone();
+        badLen[gz.length - 4] ^= 1;
+        assertEquals(Kind.GZIP_CORRUPT, assertThrows(TarSplitException.class, () -> readAll(badLen)).kind());
+    }
+
+    @Test
     void notGzipAndEmptyFileAreTyped() {
         assertEquals(Kind.NOT_GZIP, assertThrows(TarSplitException.class,
                 () -> readAll("{\"type\":2}".getBytes(StandardCharsets.UTF_8))).kind());

@@ -1,0 +1,155 @@
+package dev.dockfsck.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.dockfsck.cli.Main;
+import dev.dockfsck.fixtures.appstore.ResetAppsStore;
+import dev.dockfsck.fixtures.dockerd.Dockerd;
+import dev.dockfsck.fixtures.dockerd.GoldenStore;
+import dev.dockfsck.fixtures.image.SampleSet;
+import dev.dockfsck.model.Digest;
+import dev.dockfsck.repair.plan.HealLayerFiles;
+import dev.dockfsck.repair.plan.RecordPendingRestore;
+import dev.dockfsck.repair.plan.RemoveLayer;
+import dev.dockfsck.repair.restore.PendingRestore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The restorable app store working with repair, against the real dockerd and skopeo: a device
+ * whose engine was loaded from a reset-apps store written by skopeo (three apps sharing the
+ * busybox base layer) and a container on one of them. Power-cut damage to the shared base layer
+ * is healed in place (nothing removed, nothing re-loaded, the container survives); damage that
+ * cannot be healed removes exactly the damaged images and {@code restore --pending} brings back
+ * exactly those.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AppStoreRepairIT {
+    static final List<String> APPS = List.of("shop", "tools", "kiosk");
+    static final Map<String, String> SAMPLE_OF_APP = Map.of("shop", SampleSet.A, "tools", SampleSet.B, "kiosk", SampleSet.C);
+
+    Path work;
+    Path store;
+    Path root;
+    Map<String, String> nameOfApp;
+    String containerId;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Dockerd.assumeAvailable();
+        assumeTrue(ResetAppsStore.available() && SampleSet.runnable(), "needs skopeo and busybox");
+        work = Files.createTempDirectory(Path.of("/tmp"), "dfk-apps");
+        store = work.resolve("reset-apps");
+        List<ResetAppsStore.Entry> entries = ResetAppsStore.write(store, SampleSet.images(), APPS, work.resolve("archives"));
+        nameOfApp = ResetAppsStore.namesByApp(entries);
+        root = work.resolve("root");
+        try (Dockerd d = Dockerd.start(work.resolve("d0"), root)) {
+            assertEquals(0, Main.run("restore", "--all", "--host", d.host(), "--app-store", store.toString()),
+                    "the device is loaded from its app store");
+            containerId = d.dockerOk("create", "--network", "none", "--name", "kiosk-ctr", nameOfApp.get("kiosk"),
+                    "sh", "-c", RepairIt.PROBE.get(SampleSet.C)).strip();
+            // user data the repair must never touch (RepairIt.repair checks it)
+            d.dockerOk("volume", "create", GoldenStore.VOLUME);
+            Files.write(root.resolve("volumes").resolve(GoldenStore.VOLUME).resolve("_data").resolve(GoldenStore.VOLUME_FILE),
+                    GoldenStore.VOLUME_CONTENT);
+        }
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (work != null) {
+            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    private Path copy(String name) throws IOException {
+        return GoldenStore.copy(root, work.resolve(name).resolve("root"));
+    }
+
+    private static Map<String, String> imageState(Dockerd d, Iterable<String> names) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String n : names) {
+            out.put(n, d.dockerOk("image", "inspect", "--format", "{{.Id}} {{.Created}} {{json .RootFS.Layers}}", n).strip());
+        }
+        return out;
+    }
+
+    private Path baseLayerFile(Path r, String file) throws IOException {
+        Digest base = SampleSet.image(SampleSet.A).chainIds().get(0);
+        return RepairIt.overlayDir(r, base).resolve("diff").resolve(file);
+    }
+
+    @Test
+    void aZeroLengthBinaryInTheSharedBaseLayerIsHealedInPlaceAndTheContainerStillStarts() throws Exception {
+        Path r = copy("heal");
+        Map<String, String> before;
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            before = imageState(d, nameOfApp.values());
+        }
+        Path busybox = baseLayerFile(r, "bin/busybox");
+        Files.write(busybox, new byte[0]);
+        Path state = work.resolve("heal/state");
+
+        RepairIt.Repaired rep = RepairIt.repair(r, state, "--deep", "--app-store", store.toString());
+        assertEquals(1, rep.exit(), "errors corrected");
+        assertEquals(1, rep.actions(HealLayerFiles.class), String.valueOf(rep.plan()));
+        assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
+        assertEquals(0, rep.actions(RecordPendingRestore.class), "no image to re-inject");
+        assertArrayEquals(SampleSet.busybox(), Files.readAllBytes(busybox));
+        RepairIt.assertCleanDeep(r);
+
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            assertEquals(before, imageState(d, nameOfApp.values()), "no image was removed or re-loaded");
+            for (String app : APPS) {
+                RepairIt.assertRuns(d, nameOfApp.get(app), SAMPLE_OF_APP.get(app));
+            }
+            Dockerd.Result started = d.docker("start", "-a", containerId);
+            assertTrue(started.ok(), started.stderr());
+            assertEquals(RepairIt.EXPECTED.get(SampleSet.C), started.stdout(), "the container runs on the healed layer");
+        }
+    }
+
+    @Test
+    void damageBeyondContentRemovesExactlyTheDamagedImagesAndRestorePendingBringsBackExactlyThose() throws Exception {
+        Path r = copy("pending");
+        // the cache-id of the top layers of tools (B) and shop (A) emptied: no app-store copy can heal metadata
+        for (String app : List.of("tools", "shop")) {
+            Digest top = SampleSet.image(SAMPLE_OF_APP.get(app)).topChainId();
+            RepairIt.empty(RepairIt.layerDb(r, top).resolve("cache-id"));
+        }
+        Path state = work.resolve("pending/state");
+        RepairIt.Repaired rep = RepairIt.repair(r, state, "--app-store", store.toString());
+        assertEquals(1, rep.exit(), String.valueOf(rep.plan()));
+        List<PendingRestore.Entry> pending = new PendingRestore(state).read();
+        assertEquals(Set.of(nameOfApp.get("tools"), nameOfApp.get("shop")),
+                pending.stream().flatMap(e -> e.tags().stream()).collect(Collectors.toSet()),
+                "pending-restore.json names exactly the removed images, by their app-store names");
+
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            Map<String, String> kiosk = imageState(d, List.of(nameOfApp.get("kiosk")));
+            assertEquals(0, Main.run("restore", "--pending", "--host", d.host(), "--app-store", store.toString(),
+                    "--state-dir", state.toString()));
+            assertEquals(List.of(), new PendingRestore(state).read(), "restored entries are cleared");
+            assertEquals(kiosk, imageState(d, List.of(nameOfApp.get("kiosk"))), "the untouched image was not re-loaded");
+            for (String app : APPS) {
+                RepairIt.assertRuns(d, nameOfApp.get(app), SAMPLE_OF_APP.get(app));
+            }
+            Dockerd.Result started = d.docker("start", "-a", containerId);
+            assertTrue(started.ok(), started.stderr());
+        }
+        RepairIt.assertCleanDeep(r);
+    }
+}

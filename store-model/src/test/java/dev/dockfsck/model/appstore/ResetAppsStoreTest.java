@@ -1,0 +1,232 @@
+package dev.dockfsck.model.appstore;
+
+import static dev.dockfsck.model.appstore.TestStores.addResetAppsImage;
+import static dev.dockfsck.model.appstore.TestStores.blobPath;
+import static dev.dockfsck.model.appstore.TestStores.image;
+import static dev.dockfsck.model.appstore.TestStores.layer;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dockfsck.model.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResetAppsStoreTest {
+    @TempDir
+    Path store;
+
+    final TestStores.Layer base = layer("bin/base", "the shared base layer");
+    final TestStores.Image one = image(base, layer("app/one", "one"));
+    final TestStores.Image two = image(base, layer("app/two", "two"), layer("app/two-b", "two b"));
+    final TestStores.Image three = image(base, layer("app/three", "three"));
+
+    static final String HASH1 = "1111111111111111111111111111111111111111111111111111111111111111";
+    static final String HASH2 = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    @BeforeEach
+    void build() throws IOException {
+        addResetAppsImage(store, "alpha", HASH1, "hub.example.com/factory/one", one);
+        addResetAppsImage(store, "alpha", HASH1, "hub.example.com/factory/two", two);
+        addResetAppsImage(store, "beta", HASH2, "hub.example.com/factory/deep/three", three);
+    }
+
+    private static StoreImage named(AppStore s, String name) {
+        List<StoreImage> l = s.find(name);
+        assertEquals(1, l.size(), () -> "images named " + name + ": " + s.images());
+        return l.get(0);
+    }
+
+    private static List<AppStoreFinding> withCode(AppStore s, AppStoreFinding.Code code) {
+        return s.findings().stream().filter(f -> f.code() == code).toList();
+    }
+
+    @Test
+    void resolvesImagesNamesAppsAndLayers() {
+        AppStore s = AppStore.open(store);
+        assertEquals(StoreForm.RESET_APPS, s.form());
+        assertTrue(s.readable());
+        assertEquals(3, s.images().size());
+        assertEquals(List.of("alpha", "beta"), s.apps());
+        // findings only about the app manifests that these hand-made apps lack
+        assertTrue(s.findings().stream().allMatch(f -> f.code() == AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID),
+                () -> s.findings().toString());
+
+        String name = "hub.example.com/factory/two:" + two.manifestDigest().hex().substring(0, 7);
+        StoreImage i = named(s, name);
+        assertEquals("alpha", i.app());
+        assertEquals(HASH1, i.appHash());
+        assertEquals(List.of(name), i.names());
+        assertEquals(two.imageId(), i.imageId());
+        assertEquals(two.manifestDigest(), i.manifestDigest().orElseThrow());
+        assertEquals(two.layers().stream().map(TestStores.Layer::diffId).toList(), i.diffIds());
+        assertEquals(Compression.GZIP, i.layers().get(1).blob().compression());
+        assertEquals(two.layers().get(1).blobDigest(), i.layers().get(1).blob().digest().orElseThrow());
+        assertTrue(s.blockers(i).isEmpty());
+
+        StoreImage deep = named(s, "hub.example.com/factory/deep/three:" + three.manifestDigest().hex().substring(0, 7));
+        assertEquals("beta", deep.app());
+        assertEquals(1, s.imagesOfApp("beta").size());
+        assertEquals(2, s.imagesOfApp("alpha").size());
+        // by image ID too
+        assertEquals(deep, s.find(three.imageId().toString()).get(0));
+    }
+
+    @Test
+    void findsTheLayerBlobOfADiffIdAndStreamsItUncompressedAndVerified() throws IOException {
+        AppStore s = AppStore.open(store);
+        StoreLayer l = s.layerForDiffId(base.diffId()).orElseThrow();
+        assertEquals(base.blobDigest(), l.blob().digest().orElseThrow());
+        try (InputStream in = s.openUncompressedLayer(l)) {
+            assertArrayEquals(base.tar(), in.readAllBytes());
+        }
+        assertTrue(s.layerForDiffId(Digest.sha256Of(new byte[] {1})).isEmpty());
+    }
+
+    @Test
+    void layerForDiffIdPrefersACopyNotKnownToBeBad() throws IOException {
+        // the same layer content stored twice: as gzip (in one and two) and uncompressed in another image
+        TestStores.Layer plainBase = new TestStores.Layer(base.tar(), base.tar());
+        TestStores.Image four = image(plainBase);
+        String manifest = new String(four.manifest()).replace("tar+gzip", "tar");
+        TestStores.Image fourPlain = new TestStores.Image(four.layers(), four.config(), manifest.getBytes());
+        addResetAppsImage(store, "gamma", HASH2, "hub.example.com/factory/four", fourPlain);
+        Files.delete(blobPath(store, base.blobDigest()));
+        AppStore s = AppStore.open(store);
+        StoreLayer l = s.layerForDiffId(base.diffId()).orElseThrow();
+        assertEquals(base.diffId(), l.blob().digest().orElseThrow(), "the uncompressed copy, the gzip one is missing");
+        assertEquals(Compression.NONE, l.blob().compression());
+        try (InputStream in = s.openUncompressedLayer(l)) {
+            assertArrayEquals(base.tar(), in.readAllBytes());
+        }
+    }
+
+    @Test
+    void appManifestHashIsChecked() throws IOException {
+        byte[] mf = "{\"name\":\"alpha\"}".getBytes();
+        Path v = store.resolve("apps/gamma").resolve(Digest.sha256Of(mf).hex());
+        Files.createDirectories(v);
+        Files.write(v.resolve("manifest.json"), mf);
+        Path bad = store.resolve("apps/gamma").resolve(HASH1);
+        Files.createDirectories(bad);
+        Files.write(bad.resolve("manifest.json"), mf);
+        AppStore s = AppStore.open(store);
+        List<AppStoreFinding> f = withCode(s, AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID).stream()
+                .filter(x -> x.apps().contains("gamma")).toList();
+        assertEquals(1, f.size(), f::toString);
+        assertTrue(f.get(0).path().contains(HASH1));
+        assertFalse(AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID.blocking());
+    }
+
+    @Test
+    void missingLayerBlobBlocksOnlyTheImagesUsingIt() throws IOException {
+        Digest gone = two.layers().get(2).blobDigest();
+        Files.delete(blobPath(store, gone));
+        AppStore s = AppStore.open(store);
+        List<AppStoreFinding> f = withCode(s, AppStoreFinding.Code.APPSTORE_BLOB_MISSING);
+        assertEquals(1, f.size(), f::toString);
+        assertEquals(gone.toString(), f.get(0).blob());
+        assertEquals("blobs/sha256/" + gone.hex(), f.get(0).path());
+        assertEquals(List.of("alpha"), f.get(0).apps());
+        StoreImage t = named(s, "hub.example.com/factory/two:" + two.manifestDigest().hex().substring(0, 7));
+        assertEquals(f, s.blockers(t));
+        assertTrue(s.blockers(named(s, "hub.example.com/factory/one:" + one.manifestDigest().hex().substring(0, 7))).isEmpty());
+    }
+
+    @Test
+    void missingSharedBaseBlobNamesEveryImageAndApp() throws IOException {
+        Files.delete(blobPath(store, base.blobDigest()));
+        AppStore s = AppStore.open(store);
+        List<AppStoreFinding> f = withCode(s, AppStoreFinding.Code.APPSTORE_BLOB_MISSING);
+        assertEquals(1, f.size(), f::toString);
+        assertEquals(3, f.get(0).images().size());
+        assertEquals(List.of("alpha", "beta"), f.get(0).apps());
+        assertTrue(s.images().stream().noneMatch(i -> s.blockers(i).isEmpty()));
+    }
+
+    @Test
+    void layerBlobOfWrongSizeIsCorruptAtOpen() throws IOException {
+        Path p = blobPath(store, one.layers().get(1).blobDigest());
+        Files.write(p, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        AppStore s = AppStore.open(store);
+        List<AppStoreFinding> f = withCode(s, AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT);
+        assertEquals(1, f.size(), f::toString);
+        assertTrue(f.get(0).message().contains("descriptor says"), f.get(0).message());
+    }
+
+    @Test
+    void flippedByteInALayerIsFoundWhileStreamingAndByVerifyLayers() throws IOException {
+        TestStores.Layer victim = three.layers().get(1);
+        Path p = blobPath(store, victim.blobDigest());
+        byte[] b = Files.readAllBytes(p);
+        b[b.length / 2] ^= 0x40;
+        Files.write(p, b);
+        AppStore s = AppStore.open(store);
+        assertTrue(withCode(s, AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT).isEmpty(), "same size: not seen at open");
+        StoreImage img = s.images().stream().filter(i -> i.app().equals("beta")).findFirst().orElseThrow();
+        assertTrue(s.blockers(img).isEmpty());
+
+        // streaming: every byte but the verdict comes through; the read reaching EOF throws
+        byte[] buf = new byte[b.length];
+        try (InputStream in = s.openBlob(img.layers().get(1).blob())) {
+            int n = in.readNBytes(buf, 0, b.length);
+            assertEquals(b.length, n);
+            BlobVerificationException e = assertThrows(BlobVerificationException.class, in::read);
+            assertTrue(e.getMessage().contains(victim.blobDigest().toString()), e.getMessage());
+            assertEquals("blobs/sha256/" + victim.blobDigest().hex(), e.location());
+        }
+        assertEquals(1, s.blockers(img).size());
+        assertEquals(AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT, s.blockers(img).get(0).code());
+
+        AppStore fresh = AppStore.open(store);
+        List<AppStoreFinding> found = fresh.verifyLayers(null);
+        assertEquals(1, found.size(), found::toString);
+        assertEquals(victim.blobDigest().toString(), found.get(0).blob());
+        assertEquals(List.of("beta"), found.get(0).apps());
+        assertEquals(1, found.get(0).images().size());
+        // the others stay restorable
+        assertEquals(2, fresh.images().stream().filter(i -> fresh.blockers(i).isEmpty()).count());
+    }
+
+    @Test
+    void corruptManifestOrConfigLeavesTheImageUnresolved() throws IOException {
+        Files.writeString(blobPath(store, one.manifestDigest()), "{\"schemaVersion\":2}   ");
+        Files.delete(blobPath(store, two.imageId()));
+        AppStore s = AppStore.open(store);
+        assertEquals(1, s.images().size());
+        assertEquals(2, s.unresolved().size());
+        AppStoreFinding m = withCode(s, AppStoreFinding.Code.APPSTORE_BLOB_CORRUPT).get(0);
+        assertEquals(one.manifestDigest().toString(), m.blob());
+        AppStoreFinding c = withCode(s, AppStoreFinding.Code.APPSTORE_BLOB_MISSING).get(0);
+        assertEquals(two.imageId().toString(), c.blob());
+        assertTrue(c.images().get(0).startsWith("hub.example.com/factory/two:"));
+    }
+
+    @Test
+    void indexJsonMustPointAtTheManifestItsDirectoryNames() throws IOException {
+        Path dir = store.resolve("apps/alpha").resolve(HASH1).resolve("images/hub.example.com/factory/one")
+                .resolve(one.manifestDigest().hex());
+        Files.writeString(dir.resolve("index.json"), TestStores.indexJson(two.manifestDigest(), two.manifest().length, null));
+        AppStore s = AppStore.open(store);
+        assertEquals(1, withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID).size());
+        assertEquals(2, s.images().size());
+    }
+
+    @Test
+    void missingStoreIsUnreadable(@TempDir Path tmp) {
+        AppStore s = AppStore.open(tmp.resolve("nope"));
+        assertFalse(s.readable());
+        assertEquals(AppStoreFinding.Code.APPSTORE_UNREADABLE, s.findings().get(0).code());
+        assertTrue(s.findings().get(0).message().contains("no app store"));
+        AppStore empty = AppStore.open(tmp);
+        assertFalse(empty.readable());
+    }
+}
