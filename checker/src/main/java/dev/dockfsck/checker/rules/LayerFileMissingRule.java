@@ -14,7 +14,7 @@ public final class LayerFileMissingRule implements LayerRule {
         LayerFiles.required(layer).forEach((name, parsed) -> {
             if (parsed.isMissing()) {
                 ctx.report(FindingCode.LAYER_FILE_MISSING, Subject.layer(layer.chainId()), layer.dir().resolve(name),
-                        "layer " + layer.chainId().shortHex() + " has no " + name + " file", evidence("file", name));
+                        "layer " + layer.chainId().shortHex() + " has no " + name + " file", evidence("file", name, "defect", "missing", "detail", ""));
             }
         });
     }

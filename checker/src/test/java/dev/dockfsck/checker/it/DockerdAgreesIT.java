@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dockfsck.checker.Severity;
 import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.image.SampleSet;
 import java.nio.file.Files;
@@ -42,7 +43,10 @@ class DockerdAgreesIT {
         Files.writeString(g.layerDir(SMALL).resolve("size"), "15\n");
         Files.write(g.overlayDir(PATCH).resolve("link"), new byte[0]);
         Files.delete(g.root.resolve(g.mountsRel() + "/init-id"));
+        String rwLink = "overlay2/" + g.mountId() + "/link";
+        Files.write(g.root.resolve(rwLink), new byte[0]);
         exactly(check(g.root),
+                f(OVERLAY_LINK_INVALID, Severity.WARNING, g.ctr(), rwLink),
                 f(LAYER_FILE_INVALID, layer(SMALL), layerRel(SMALL) + "/size", image(IMG_B)),
                 f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)),
                 f(OVERLAY_LINK_INVALID, layer(PATCH), g.overlayRel(PATCH) + "/link", image(IMG_A), g.ctr()),
@@ -54,7 +58,8 @@ class DockerdAgreesIT {
             // size "15\n": dockerd's GetSize fails, the layer is skipped, image B is not restored
             assertFalse(images.contains(SampleSet.B), images);
             assertTrue(images.contains(SampleSet.A) && images.contains(SampleSet.C), images);
-            // no init-id: dockerd reads it as "no init layer", the container still runs
+            // no init-id: dockerd reads it as "no init layer", the container still runs; so it does
+            // with an empty link in its RW dir (nothing is ever created on that dir)
             assertEquals("hi", d.dockerOk("start", "-a", "golden-ctr").strip());
             // empty link on A's top layer: a new container on A silently lacks the layer's files
             // and sees overlay2/l/'s symlinks instead

@@ -139,7 +139,7 @@ class GoldenDamageIT {
         exactly(r,
                 f(LAYER_FILE_MISSING, layer(SMALL), layerRel(SMALL) + "/size", image(IMG_B)),
                 f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)));
-        assertEquals(Map.of("file", "size"), one(r, LAYER_FILE_MISSING).evidence());
+        assertEquals(Map.of("file", "size", "defect", "missing", "detail", ""), one(r, LAYER_FILE_MISSING).evidence());
         summary(r, c(3, 2, 1), c(6, 5, 1), c(1, 1, 0), 2, 0, 0);
     }
 
@@ -441,6 +441,21 @@ class GoldenDamageIT {
         // image layers are only ever lowerdirs: their work/ is never used
         rmTree(g.overlayDir(APP).resolve("work"));
         exactly(check(root));
+    }
+
+    @Test
+    void emptyLinksOfTheContainersDirsAreOnlyWarnings() throws Exception {
+        // observed: the container starts, twice, and is removed; dockerd only refuses to remove the
+        // two l/ entries ("refusing to remove empty link")
+        String rw = "overlay2/" + g.mountId();
+        truncate(root.resolve(rw + "/link"));
+        truncate(root.resolve(rw + "-init/link"));
+        Report r = check(root);
+        exactly(r,
+                f(OVERLAY_LINK_INVALID, Severity.WARNING, g.ctr(), rw + "/link"),
+                f(OVERLAY_LINK_INVALID, Severity.WARNING, g.ctr(), rw + "-init/link"));
+        assertFalse(r.isDamaged(g.ctr()));
+        summary(r, c(3, 3, 0), c(6, 6, 0), c(1, 1, 0), 0, 2, 0);
     }
 
     @Test

@@ -149,6 +149,8 @@ class KillDuringLoadIT {
         assertEquals(total, report.summary().bytesReclaimable());
         assertTrue(report.damaged().isEmpty(), describe(report));
         summary(report, c(3, 3, 0), c(6, 6, 0), c(1, 1, 0), 0, expected.size(), 0);
+        // and the layers that were there before the load still prove their content
+        exactly(check(g.root, true), expected.toArray(Expect.F[]::new));
     }
 
     static Set<String> names(Path dir) throws IOException {

@@ -269,6 +269,43 @@ class EveryCodeTest {
         }
     }
 
+    /** The JSON document as docs/report-format.md describes it, evidence keys by code included. */
+    static void documentedShape(com.fasterxml.jackson.databind.JsonNode doc) {
+        assertEquals("dockfsck.report/v1", doc.path("schema").asText());
+        for (String k : List.of("root", "driver", "deep", "clean", "summary", "findings")) {
+            org.junit.jupiter.api.Assertions.assertTrue(doc.has(k), k);
+        }
+        for (String k : List.of("images", "layers", "containers")) {
+            for (String c : List.of("checked", "healthy", "damaged")) {
+                org.junit.jupiter.api.Assertions.assertTrue(doc.path("summary").path(k).path(c).isInt(), k + "." + c);
+            }
+        }
+        for (String k : List.of("bytes_reclaimable", "errors", "warnings", "infos")) {
+            org.junit.jupiter.api.Assertions.assertTrue(doc.path("summary").path(k).isNumber(), k);
+        }
+        for (com.fasterxml.jackson.databind.JsonNode f : doc.path("findings")) {
+            for (String k : List.of("code", "severity", "subject", "path", "message", "evidence", "consequence", "affects")) {
+                org.junit.jupiter.api.Assertions.assertTrue(f.has(k), k + " in " + f);
+            }
+            FindingCode code = FindingCode.valueOf(f.path("code").asText());
+            com.fasterxml.jackson.databind.JsonNode ev = f.path("evidence");
+            List<String> keys = switch (code) {
+                case LAYER_FILE_MISSING, LAYER_FILE_INVALID -> List.of("file", "defect", "detail");
+                case ORPHAN_CACHE_DIR, STALE_WRITE_SET, INTERRUPTED_REMOVAL, STALE_IMPORT_TMP -> List.of("bytes");
+                case OVERLAY_LOWER_INVALID -> List.of("expected");
+                case LAYER_PARENT_MISSING, LAYER_PARENT_DAMAGED -> List.of("parent");
+                case IMAGE_LAYER_MISSING -> List.of("missing_layers", "damaged_layers");
+                default -> List.of();
+            };
+            for (String k : keys) {
+                org.junit.jupiter.api.Assertions.assertTrue(ev.has(k), code + " evidence lacks " + k + ": " + ev);
+            }
+            if (code == LAYER_FILE_MISSING) {
+                assertEquals("missing", ev.path("defect").asText(), ev.toString());
+            }
+        }
+    }
+
     @Test
     void everyCodeButTheDeepOnesHasACase() {
         EnumSet<FindingCode> engineCodes = EnumSet.complementOf(DEEP);
@@ -286,6 +323,7 @@ class EveryCodeTest {
                 Report r = check(s.root);
                 exactly(r, expected);
                 assertEquals(true, java.util.Arrays.stream(expected).anyMatch(x -> x.code() == e.getKey()));
+                documentedShape(dev.dockfsck.checker.output.ReportJson.toJson(r));
             } finally {
                 s.fs.close();
             }
