@@ -58,10 +58,7 @@ public final class CheckCommand implements Callable<Integer> {
         if (deep) {
             Verifiers.warmUp();
         }
-        int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, got " + n);
-        }
+        int n = Verifiers.jobs(jobs, spec);
         java.util.Optional<Digest> only = java.util.Optional.empty();
         if (layer != null) {
             only = Digest.tryParse(layer);

@@ -69,10 +69,7 @@ public final class RepairCommand implements Callable<Integer> {
         if (deep) {
             Verifiers.warmUp();
         }
-        int n = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
-        if (n < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, got " + n);
-        }
+        int n = Verifiers.jobs(jobs, spec);
         PrintStream out = Output.stdout();
         PrintStream err = Output.stderr();
         boolean text = format == CheckCommand.Format.text;

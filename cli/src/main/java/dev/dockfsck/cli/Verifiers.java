@@ -10,6 +10,15 @@ final class Verifiers {
     private Verifiers() {
     }
 
+    /** {@code --jobs}: the number of cores when not given; at least 1 (a usage error otherwise). */
+    static int jobs(Integer given, picocli.CommandLine.Model.CommandSpec spec) {
+        int n = given == null ? Runtime.getRuntime().availableProcessors() : given;
+        if (n < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--jobs must be at least 1, got " + n);
+        }
+        return n;
+    }
+
     static ContentVerifier content(Path root) {
         return new TarSplitContentVerifier(root);
     }
