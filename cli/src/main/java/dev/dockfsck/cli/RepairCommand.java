@@ -105,6 +105,8 @@ public final class RepairCommand implements Callable<Integer> {
             r = repairer.run(root);
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new OperationalException(e.getMessage(), e);
         }
         if (text) {
             printText(r, out);

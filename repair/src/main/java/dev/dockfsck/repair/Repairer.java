@@ -139,7 +139,13 @@ public final class Repairer {
             }
             Action a = actions.get(i);
             options.listener().applying(i, actions.size(), a);
-            freed += a.apply(ctx);
+            try {
+                freed += a.apply(ctx);
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("repair stopped at action " + (i + 1) + " of " + actions.size() + " ("
+                        + a.describe() + "): " + e.getMessage() + "; the journal in " + journal.dir()
+                        + " lets a rerun resume once the cause is fixed", e);
+            }
             if (hook != null && hook.equals(i + ":unmarked")) {
                 Runtime.getRuntime().halt(137);
             }

@@ -321,7 +321,12 @@ public final class Planner {
                 return Optional.empty();
             }
             String name = String.valueOf(m.get("name"));
-            if (name.contains("\\x") || name.startsWith("/") || List.of(name.split("/")).contains("..")) {
+            while (name.startsWith("./")) {
+                name = name.substring(2);
+            }
+            List<String> parts = List.of(name.split("/", -1));
+            if (name.contains("\\x") || name.isEmpty() || name.startsWith("/") || parts.contains("..")
+                    || parts.contains(".") || parts.contains("")) {
                 return Optional.empty();
             }
             names.add(name);
