@@ -106,6 +106,11 @@ public final class StoreFiles {
      * invalid UTF-8 is MALFORMED.
      */
     public static Parsed<String> readLine(Path p) {
+        return readText(p).map(s -> Parsed.ok(goTrimSpace(s)));
+    }
+
+    /** A small metadata file as strict UTF-8 text; no bytes or only white space is EMPTY. */
+    private static Parsed<String> readText(Path p) {
         return readBytes(p, 4096).map(bytes -> {
             String s;
             try {
@@ -116,11 +121,10 @@ public final class StoreFiles {
             } catch (CharacterCodingException e) {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not UTF-8 text"));
             }
-            String t = goTrimSpace(s);
-            if (t.isEmpty()) {
+            if (goTrimSpace(s).isEmpty()) {
                 return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, bytes.length == 0 ? "" : bytes.length + " blank bytes"));
             }
-            return Parsed.ok(t);
+            return Parsed.ok(s);
         });
     }
 
@@ -156,21 +160,7 @@ public final class StoreFiles {
      * {@code lower}): UTF-8; zero bytes or only white space is {@link Defect.Kind#EMPTY}.
      */
     public static Parsed<String> readExact(Path p) {
-        return readBytes(p, 4096).map(bytes -> {
-            String s;
-            try {
-                s = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not UTF-8 text"));
-            }
-            if (goTrimSpace(s).isEmpty()) {
-                return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, bytes.length == 0 ? "" : bytes.length + " blank bytes"));
-            }
-            return Parsed.ok(s);
-        });
+        return readText(p);
     }
 
     /** Parses JSON bytes into a tree; empty, cut-off and garbled input become defects. */
