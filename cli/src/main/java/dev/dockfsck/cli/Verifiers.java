@@ -1,8 +1,8 @@
 package dev.dockfsck.cli;
 
+import dev.dockfsck.model.hash.Sha256Engine;
 import dev.dockfsck.checker.ContentVerifier;
 import dev.dockfsck.checker.TarSplitContentVerifier;
-import dev.dockfsck.checker.deep.Sha256Engine;
 import java.nio.file.Path;
 
 /** The content verifier the commands use for --deep. */

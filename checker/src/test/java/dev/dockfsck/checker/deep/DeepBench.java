@@ -1,5 +1,6 @@
 package dev.dockfsck.checker.deep;
 
+import dev.dockfsck.model.hash.Sha256Engine;
 import dev.dockfsck.model.Digest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package dev.dockfsck.repair.restore;
 
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.hash.Sha256Engine;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -21,13 +21,13 @@ final class DiffIdTee {
     DiffIdTee(String name) {
         thread = new Thread(() -> {
             try (InputStream in = new GZIPInputStream(pipe.input(), 1 << 16)) {
-                MessageDigest md = Digest.newSha256();
+                Sha256Engine sha = Sha256Engine.create(1 << 16);
                 byte[] b = new byte[1 << 16];
                 int n;
                 while ((n = in.read(b)) > 0) {
-                    md.update(b, 0, n);
+                    sha.update(b, 0, n);
                 }
-                result = Digest.ofRawSha256(md.digest());
+                result = sha.digest();
             } catch (IOException e) {
                 error = e;
             } finally {

@@ -1,10 +1,10 @@
 package dev.dockfsck.model.appstore;
 
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.hash.Sha256Engine;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
@@ -17,7 +17,8 @@ public final class VerifyingInputStream extends FilterInputStream {
     private final String location;
     private final Optional<Digest> expected;
     private final long expectedSize;
-    private final MessageDigest sha = Digest.newSha256();
+    /** libcrypto's SHA-256 when the JVM allows it: blobs are hundreds of MB on a device. */
+    private final Sha256Engine sha = Sha256Engine.create(1 << 16);
     private long count;
     private boolean verified;
 
@@ -63,7 +64,7 @@ public final class VerifyingInputStream extends FilterInputStream {
         if (expectedSize >= 0 && count != expectedSize) {
             throw new BlobVerificationException(location, "size", expectedSize + " bytes", count + " bytes");
         }
-        Digest actual = Digest.ofRawSha256(sha.digest());
+        Digest actual = sha.digest();
         if (expected.isPresent() && !expected.get().equals(actual)) {
             throw new BlobVerificationException(location, "sha256", expected.get().toString(), actual.toString());
         }

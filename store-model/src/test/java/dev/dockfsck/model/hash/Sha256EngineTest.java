@@ -1,4 +1,4 @@
-package dev.dockfsck.checker.deep;
+package dev.dockfsck.model.hash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.dockfsck.checker.deep;
+package dev.dockfsck.model.hash;
 
 import dev.dockfsck.model.Digest;
 import java.lang.invoke.MethodHandle;
