@@ -1,13 +1,15 @@
 package dev.dockfsck.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code dockfsck} command line. */
 @Command(name = "dockfsck", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Checks and repairs the Docker engine's image store (overlay2) offline.", ""},
-        subcommands = {CheckCommand.class, RepairCommand.class, RestoreCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes (as e2fsck):%n",
         exitCodeList = {"0:clean (info findings only)", "1:errors corrected (repair)", "4:errors or warnings left",
                 "8:operational error (root unreadable, not a Docker root, live dockerd)", "16:usage error"})
@@ -20,17 +22,47 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (try: dockfsck check --help)");
     }
 
+    /**
+     * The subcommands, in the order help lists them. picocli reads each one's annotations by
+     * reflection when it is added (a third of a start-up), so a run adds only the one it names.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("check", CheckCommand::new);
+        COMMANDS.put("repair", RepairCommand::new);
+        COMMANDS.put("restore", RestoreCommand::new);
+        COMMANDS.put("demo", DemoCommand::new); // runs check and repair itself: needs them all
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     /** Runs the command line and returns its exit code (used by tests). */
     public static int run(String... args) {
-        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        String first = args.length > 0 ? args[0] : "";
+        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                "demo".equals(first) ? "" : first).execute(args);
     }
 
+    /** The command line with every subcommand. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, "");
+    }
+
+    /**
+     * The command line with only subcommand {@code only} when that names one (and it needs no
+     * other), else with all of them: usage, suggestions and errors then see the whole set.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String only) {
         CommandLine cl = new CommandLine(new Main());
+        if (COMMANDS.containsKey(only) && !"help".equals(only)) {
+            cl.addSubcommand(COMMANDS.get(only).get());
+        } else {
+            COMMANDS.values().forEach(c -> cl.addSubcommand(c.get()));
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
