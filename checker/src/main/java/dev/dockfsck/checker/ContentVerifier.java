@@ -19,6 +19,13 @@ public interface ContentVerifier {
         /** Content bytes verified so far and the expected total (0 when unknown); called from worker threads. */
         void update(long bytesDone, long bytesTotal);
 
+        /**
+         * Called once at the end: how many layers were verified, their content bytes, the wall
+         * time of the verification alone (the metadata walk excluded) and the jobs it ran on.
+         */
+        default void done(int layers, long contentBytes, long nanos, int jobs) {
+        }
+
         Progress NONE = (a, b) -> { };
     }
 

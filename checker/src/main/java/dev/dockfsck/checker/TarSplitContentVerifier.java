@@ -25,12 +25,17 @@ public final class TarSplitContentVerifier implements ContentVerifier {
             work.add(new LayerJob(j.layer().chainId(), j.layer().diffId().optional().orElseThrow(),
                     j.cacheDir().diffDir(), j.layer().tarSplitPath(), j.layer().size().optional().orElse(0L)));
         }
+        long start = System.nanoTime();
         List<LayerVerification> results = LayerVerifier.verifyAll(work, jobs,
                 progress == Progress.NONE ? null : progress::update);
+        long nanos = System.nanoTime() - start;
         List<Finding> out = new ArrayList<>();
+        long bytes = 0;
         for (LayerVerification v : results) {
             out.addAll(v.toFindings(dataRoot));
+            bytes += v.contentBytes();
         }
+        progress.done(results.size(), bytes, nanos, Math.max(1, Math.min(jobs, results.size())));
         return out;
     }
 }

@@ -42,6 +42,17 @@ final class Progress implements ContentVerifier.Progress {
         err.flush();
     }
 
+    /** The closing line of a deep verification, on stderr whether or not a terminal watches. */
+    @Override
+    public synchronized void done(int layers, long contentBytes, long nanos, int jobs) {
+        finish();
+        double secs = nanos / 1e9;
+        err.printf(java.util.Locale.ROOT, "deep: %d layer%s, %s of content verified in %.2f s (%.0f MB/s, %d job%s)%n",
+                layers, layers == 1 ? "" : "s", ReportText.human(contentBytes), secs,
+                secs > 0 ? contentBytes / 1e6 / secs : 0.0, jobs, jobs == 1 ? "" : "s");
+        err.flush();
+    }
+
     synchronized void finish() {
         if (shown) {
             err.println();

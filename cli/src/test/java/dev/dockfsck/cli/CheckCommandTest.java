@@ -60,8 +60,12 @@ class CheckCommandTest {
         Run r = run("check", "--root", root.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("clean"), r.out());
-        Run deep = run("check", "--deep", "--root", root.toString());
+        Run deep = run("check", "--deep", "--jobs", "1", "--root", root.toString());
         assertEquals(0, deep.code(), deep.out() + deep.err());
+        // one closing line on stderr with what was verified and how fast
+        assertTrue(deep.err().lines().anyMatch(l -> l.matches(
+                "deep: \\d+ layers, .+ of content verified in [0-9.]+ s \\(\\d+ MB/s, 1 job\\)")), deep.err());
+        assertFalse(r.err().contains("deep:"), "a shallow check verifies no content: " + r.err());
     }
 
     @Test
