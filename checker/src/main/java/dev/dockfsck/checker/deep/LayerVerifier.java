@@ -450,32 +450,38 @@ public final class LayerVerifier {
         }
 
         void run(TarSplitReader r) throws TarSplitException {
+            // the body is a method of its own: a loop run once per layer is never hot enough for
+            // C1 to compile, a method called once per entry is compiled after a few hundred
             while (r.next()) {
-                entries++;
-                if (r.isSegment()) {
-                    int len = r.payloadLength();
-                    sha.update(r.payloadBuffer(), 0, len);
-                    tarBytes += len;
-                    continue;
-                }
-                long expected = r.size();
-                if (expected == 0) {
-                    continue;
-                }
-                resolver.resolve(r.nameBytes(), o);
-                if (o.kind != null) {
-                    damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
-                    continue;
-                }
-                long n = hash(o.path, o.size, expected);
-                if (n < 0) {
-                    damaged.add(new DamagedFile(r.displayName(), DamageKind.UNREADABLE, expected, o.size, readError, r.index()));
-                    continue;
-                }
-                tarBytes += n;
-                if (n != expected) {
-                    damaged.add(new DamagedFile(r.displayName(), DamageKind.WRONG_SIZE, expected, n, "", r.index()));
-                }
+                entry(r);
+            }
+        }
+
+        private void entry(TarSplitReader r) {
+            entries++;
+            if (r.isSegment()) {
+                int len = r.payloadLength();
+                sha.update(r.payloadBuffer(), 0, len);
+                tarBytes += len;
+                return;
+            }
+            long expected = r.size();
+            if (expected == 0) {
+                return;
+            }
+            resolver.resolve(r.nameBytes(), o);
+            if (o.kind != null) {
+                damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
+                return;
+            }
+            long n = hash(o.path, o.size, expected);
+            if (n < 0) {
+                damaged.add(new DamagedFile(r.displayName(), DamageKind.UNREADABLE, expected, o.size, readError, r.index()));
+                return;
+            }
+            tarBytes += n;
+            if (n != expected) {
+                damaged.add(new DamagedFile(r.displayName(), DamageKind.WRONG_SIZE, expected, n, "", r.index()));
             }
         }
 

@@ -7,6 +7,8 @@ package dev.dockfsck.model.tarsplit;
  */
 final class Base64 {
     private static final byte[] VALUE = new byte[128];
+    /** The alphabet's values as ints, -1 (all bits set) for every other ASCII character. */
+    private static final int[] FAST = new int[128];
     static final int ERR_CHAR = -1;
     static final int ERR_LENGTH = -2;
     static final int ERR_PADDING = -3;
@@ -16,6 +18,9 @@ final class Base64 {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         for (int i = 0; i < 64; i++) {
             VALUE[alphabet.charAt(i)] = (byte) i;
+        }
+        for (int i = 0; i < 128; i++) {
+            FAST[i] = VALUE[i];
         }
     }
 
@@ -44,11 +49,39 @@ final class Base64 {
      */
     static int decode(char[] src, int off, int len, byte[] dst) {
         int end = off + len;
+        // fast path: whole quanta of four alphabet characters (all of a tar header but its end);
+        // any other character (padding, line break, garbage) ends it at that quantum, and the
+        // exact loop below takes over from there
+        int[] t = FAST;
+        int i = off;
         int o = 0;
+        while (end - i >= 4) {
+            char c0 = src[i];
+            char c1 = src[i + 1];
+            char c2 = src[i + 2];
+            char c3 = src[i + 3];
+            if ((c0 | c1 | c2 | c3) >= 128) {
+                break;
+            }
+            int v = (t[c0] << 18) | (t[c1] << 12) | (t[c2] << 6) | t[c3];
+            if (v < 0) {
+                break;
+            }
+            dst[o] = (byte) (v >> 16);
+            dst[o + 1] = (byte) (v >> 8);
+            dst[o + 2] = (byte) v;
+            o += 3;
+            i += 4;
+        }
+        return decodeRest(src, off, i, end, dst, o);
+    }
+
+    /** The exact loop, from {@code start} (a quantum boundary) with {@code o} bytes already written. */
+    private static int decodeRest(char[] src, int off, int start, int end, byte[] dst, int o) {
         int quad = 0;
         int n = 0;
         int pad = 0;
-        for (int i = off; i < end; i++) {
+        for (int i = start; i < end; i++) {
             char c = src[i];
             if (c == '\r' || c == '\n') {
                 continue;

@@ -30,6 +30,30 @@ class Base64Test {
         assertArrayEquals(data, decode(enc.replaceAll("(.{76})", "$1\r\n")), "CR LF ignored as in Go");
     }
 
+    /** The fast path (whole quanta) hands over to the exact loop wherever a line break or garbage sits. */
+    @Property(tries = 500)
+    void aLineBreakAnywhereIsIgnoredAndAStrayCharacterAnywhereIsRejected(@ForAll @Size(min = 1, max = 300) byte[] data,
+                                                                        @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 10_000) int at,
+                                                                        @ForAll("stray") char stray) {
+        String enc = java.util.Base64.getEncoder().encodeToString(data);
+        int k = at % (enc.length() + 1);
+        assertArrayEquals(data, decode(enc.substring(0, k) + "\n" + enc.substring(k)));
+        assertArrayEquals(data, decode(enc.substring(0, k) + "\r\n\r\n" + enc.substring(k)));
+        String bad = enc.substring(0, k) + stray + enc.substring(k);
+        byte[] out = new byte[Base64.maxDecodedLength(bad.length())];
+        assertTrue(decode(bad, out) < 0, bad);
+        // the same text inside a larger array (as Jackson hands it over): same answer
+        char[] wide = ("xyz" + enc + "@@").toCharArray();
+        byte[] got = new byte[Base64.maxDecodedLength(enc.length())];
+        assertEquals(data.length, Base64.decode(wide, 3, enc.length(), got));
+        assertArrayEquals(data, Arrays.copyOf(got, data.length));
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Character> stray() {
+        return net.jqwik.api.Arbitraries.of('@', '-', '_', ' ', '\t', '\u00e9', '\u0000', '.', '\u2028', '*');
+    }
+
     @Test
     void rejectsWhatGoRejects() {
         byte[] out = new byte[64];
