@@ -24,6 +24,7 @@ public final class CheckContext {
     private final DataRoot store;
     private final List<Finding> findings = new ArrayList<>();
     private final Set<Subject> damaged = new HashSet<>();
+    private final Set<Subject> spoiledForNew = new HashSet<>();
     private final Map<String, Digest> layerByCacheId = new HashMap<>();
     private final Map<Digest, Optional<List<String>>> expectedLowerMemo = new HashMap<>();
 
@@ -60,7 +61,11 @@ public final class CheckContext {
         findings.add(f);
         if (f.code().damaging() && f.severity() == Severity.ERROR && f.subject().kind() != Subject.Kind.PATH
                 && f.subject().kind() != Subject.Kind.REFERENCE) {
-            damaged.add(f.subject());
+            if (f.code().reach() == FindingCode.Reach.CREATED_ON_IT && f.subject().kind() == Subject.Kind.LAYER) {
+                spoiledForNew.add(f.subject());
+            } else {
+                damaged.add(f.subject());
+            }
         }
     }
 
@@ -81,12 +86,27 @@ public final class CheckContext {
         return findings;
     }
 
+    /** Whether the subject is unusable, and with it everything that stands on it. */
     public boolean isDamaged(Subject s) {
         return damaged.contains(s);
     }
 
+    /** The unusable subjects (see {@link #isDamaged}). */
     public Set<Subject> damaged() {
         return damaged;
+    }
+
+    /**
+     * Whether what dockerd creates on this layer from now on is broken ({@link FindingCode.Reach#CREATED_ON_IT}),
+     * though what exists on it keeps working.
+     */
+    public boolean isSpoiledForNew(Subject layer) {
+        return spoiledForNew.contains(layer);
+    }
+
+    /** The layers of {@link #isSpoiledForNew}. */
+    public Set<Subject> spoiledForNew() {
+        return spoiledForNew;
     }
 
     public Optional<Layer> layer(Digest chainId) {

@@ -208,10 +208,21 @@ public final class Checker {
                 chain = ctx.layer(chain).flatMap(l -> l.parent().optional()).orElse(null);
             }
         }
-        // transitive damage: everything on a damaged layer or image is damaged too
+        // images by their top layer: what a new container of the image is created on
+        Map<Digest, Set<Subject>> imagesTopped = new HashMap<>();
+        for (Image image : store.imageDb().images().values()) {
+            image.config().optional().map(cfg -> cfg.chainIds()).filter(c -> !c.isEmpty()).ifPresent(c ->
+                    imagesTopped.computeIfAbsent(c.get(c.size() - 1), k -> new TreeSet<>()).add(Subject.image(image.id())));
+        }
+        // transitive damage: everything on a damaged layer or image is damaged too; a layer spoiled
+        // only for what is created on it damages itself and the images new containers start from
         Set<Subject> damaged = new TreeSet<>(ctx.damaged());
         for (Subject s : List.copyOf(damaged)) {
             damaged.addAll(affected(s, store, imagesOnLayer, containersOfImage, containersOnLayer));
+        }
+        for (Subject s : ctx.spoiledForNew()) {
+            damaged.add(s);
+            damaged.addAll(imagesTopped.getOrDefault(Digest.parse(s.id()), Set.of()));
         }
         List<Finding> out = new ArrayList<>();
         boolean storeDown = false;
@@ -222,7 +233,11 @@ public final class Checker {
                 store.imageDb().images().keySet().forEach(id -> affects.add(Subject.image(id)));
                 store.containers().keySet().forEach(id -> affects.add(Subject.container(id)));
             } else if (f.code().damaging() && f.severity() == Severity.ERROR) {
-                affects.addAll(affected(f.subject(), store, imagesOnLayer, containersOfImage, containersOnLayer));
+                if (f.code().reach() == FindingCode.Reach.CREATED_ON_IT && f.subject().kind() == Subject.Kind.LAYER) {
+                    affects.addAll(imagesTopped.getOrDefault(Digest.parse(f.subject().id()), Set.of()));
+                } else {
+                    affects.addAll(affected(f.subject(), store, imagesOnLayer, containersOfImage, containersOnLayer));
+                }
             }
             out.add(f.withAffects(List.copyOf(affects)));
         }

@@ -41,7 +41,7 @@ public enum FindingCode {
     // ---- overlay2 dirs of layers and containers ----
     OVERLAY_DIFF_MISSING(Severity.ERROR, true,
             "the layer has no files: containers on it fail to mount or start without its content"),
-    OVERLAY_LINK_INVALID(Severity.ERROR, true,
+    OVERLAY_LINK_INVALID(Severity.ERROR, Reach.CREATED_ON_IT,
             "new layers and containers on it get a broken lower: a new container silently gets the overlay2/l/ "
                     + "symlinks in place of the layer's files (dockerd 20.10.24, no error); registering a layer on it "
                     + "fails with \"too many levels of symbolic links\" or \"readlink /var/lib/docker/overlay2/l: invalid "
@@ -50,10 +50,11 @@ public enum FindingCode {
             "\"error creating overlay mount to .../merged: no such file or directory\" when a container on it starts"),
     OVERLAY_SYMLINK_DANGLING(Severity.WARNING, false,
             "an l/ symlink points at nothing: mounts that name it fail with \"no such file or directory\""),
-    OVERLAY_LOWER_INVALID(Severity.ERROR, true,
+    OVERLAY_LOWER_INVALID(Severity.ERROR, Reach.CREATED_ON_IT,
             "\"error creating overlay mount to .../merged\" (\"too many levels of symbolic links\", \"no such file or "
                     + "directory\" or \"invalid argument\") when a container on it is created or started, or the "
-                    + "container sees the wrong lower layers"),
+                    + "container sees the wrong lower layers; on an image layer only what is created on it from now on "
+                    + "(a container's mount reads its own lower, written when it was created)"),
 
     // ---- images ----
     IMAGE_CONFIG_INVALID(Severity.ERROR, true,
@@ -99,13 +100,39 @@ public enum FindingCode {
     APPSTORE_APP_MANIFEST_INVALID(AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID),
     APPSTORE_UNSUPPORTED(AppStoreFinding.Code.APPSTORE_UNSUPPORTED);
 
+    /**
+     * How far the damage of a damaging code reaches from a layer: everything that stands on it, or
+     * only what dockerd creates on it from now on (a new container of an image whose top layer it
+     * is, a new layer registered on it). A container's own finding damages that container.
+     */
+    public enum Reach {
+        /** The layer is unusable: every layer above it, every image holding it, every container on them. */
+        EVERYTHING_ON_IT,
+        /**
+         * What exists keeps working (dockerd copied what it needed when it created it); what is
+         * created on the layer from now on is broken: new containers of the images whose top layer
+         * it is, and new layers on it.
+         */
+        CREATED_ON_IT
+    }
+
     private final Severity severity;
     private final boolean damaging;
+    private final Reach reach;
     private final String consequence;
 
     FindingCode(Severity severity, boolean damaging, String consequence) {
         this.severity = severity;
         this.damaging = damaging;
+        this.reach = Reach.EVERYTHING_ON_IT;
+        this.consequence = consequence;
+    }
+
+    /** A damaging code with a narrower reach. */
+    FindingCode(Severity severity, Reach reach, String consequence) {
+        this.severity = severity;
+        this.damaging = true;
+        this.reach = reach;
         this.consequence = consequence;
     }
 
@@ -130,6 +157,11 @@ public enum FindingCode {
     /** Whether the finding makes its subject unusable (and so everything that stands on it). */
     public boolean damaging() {
         return damaging;
+    }
+
+    /** How far a damaging finding on a layer reaches (see {@link Reach}). */
+    public Reach reach() {
+        return reach;
     }
 
     public String consequence() {

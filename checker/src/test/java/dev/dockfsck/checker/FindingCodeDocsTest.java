@@ -13,7 +13,8 @@ class FindingCodeDocsTest {
         Path docs = Path.of("..", "docs", "findings.md");
         String text = Files.readString(docs);
         for (FindingCode c : FindingCode.values()) {
-            String row = "| `" + c.name() + "` | " + c.severity().label() + " | " + (c.damaging() ? "yes" : "no") + " | ";
+            String damaging = !c.damaging() ? "no | " : c.reach() == FindingCode.Reach.CREATED_ON_IT ? "for what is created on it" : "yes | ";
+            String row = "| `" + c.name() + "` | " + c.severity().label() + " | " + damaging;
             assertTrue(text.contains(row), "docs/findings.md lacks or misstates " + c.name());
             assertTrue(!c.consequence().isBlank(), c.name() + " has no consequence");
         }

@@ -39,7 +39,8 @@ public final class LayerUnreferencedRule implements StoreRule {
             if (used.contains(l.chainId())) {
                 continue;
             }
-            boolean damaged = ctx.isDamaged(Subject.layer(l.chainId()));
+            // a re-load reuses it: what it then creates on the layer is broken too
+            boolean damaged = ctx.isDamaged(Subject.layer(l.chainId())) || ctx.isSpoiledForNew(Subject.layer(l.chainId()));
             List<String> breaks = damaged ? reloadBreaks(l.chainId(), ctx) : List.of();
             String msg = "layer " + l.chainId().shortHex() + " is used by no image or container"
                     + (!damaged ? "" : breaks.isEmpty() ? "; it is damaged, and a re-load of any image on it would reuse it"

@@ -188,7 +188,8 @@ class EveryCodeTest {
         });
         m.put(OVERLAY_LINK_INVALID, s -> {
             Files.writeString(s.p(s.or(s.l1) + "/link"), "short");
-            return s.above(s.l1, f(OVERLAY_LINK_INVALID, layer(s.l1), s.or(s.l1) + "/link", image(s.imageId), s.ctr()));
+            // a middle layer: only what is created on it from now on is spoiled
+            return new Expect.F[] {f(OVERLAY_LINK_INVALID, layer(s.l1), s.or(s.l1) + "/link")};
         });
         m.put(OVERLAY_SYMLINK_MISSING, s -> {
             String l = "overlay2/l/" + s.ids.layer(s.l1).linkId();
@@ -202,7 +203,8 @@ class EveryCodeTest {
         });
         m.put(OVERLAY_LOWER_INVALID, s -> {
             Files.writeString(s.p(s.or(s.l2) + "/lower"), "l/" + s.ids.layer(s.l1).linkId());
-            return s.above(s.l2, f(OVERLAY_LOWER_INVALID, layer(s.l2), s.or(s.l2) + "/lower", image(s.imageId), s.ctr()));
+            // the image's top layer: its new containers are spoiled, the existing one is not
+            return new Expect.F[] {f(OVERLAY_LOWER_INVALID, layer(s.l2), s.or(s.l2) + "/lower", image(s.imageId))};
         });
         m.put(IMAGE_CONFIG_INVALID, s -> {
             Files.writeString(s.p(s.ir()), "{\"rootfs\":");

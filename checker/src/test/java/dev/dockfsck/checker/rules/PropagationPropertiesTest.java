@@ -44,7 +44,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * dockerd's dependencies. Damage climbs the layer chain (a layer on a damaged layer is damaged),
  * every image with a missing or damaged chain layer is damaged and says so, {@code affects} of a
  * damaging layer finding is exactly the images whose chain holds the layer plus the containers on
- * them or on the layer, and the summary counts what the damaged set says.
+ * them or on the layer, and the summary counts what the damaged set says. A bad link or lower of
+ * a layer spoils only what is created on it: the images whose top layer it is, nothing above it,
+ * no existing container. Nothing is damaged without one of these reasons.
  */
 class PropagationPropertiesTest {
     static FileSystem fs;
@@ -177,31 +179,84 @@ class PropagationPropertiesTest {
                 d = s.layerDb().layer(d).flatMap(l -> l.parent().optional()).orElse(null);
             }
         });
-        // 1. damage climbs the chain
-        for (Layer l : s.layerDb().layers().values()) {
-            l.parent().optional().filter(p -> damaged.contains(Subject.layer(p))).ifPresent(p ->
-                    assertTrue(damaged.contains(Subject.layer(l.chainId())), l.chainId() + " stands on damaged " + p + "\n" + why));
+        // dockerd reads a layer's link and lower only to create something directly on it (a layer, or
+        // a container's init layer on an image's top layer): such damage spoils only what is created
+        // on the layer from now on (DockerdAgreesIT shows both sides)
+        Set<FindingCode> createdOnly = java.util.EnumSet.of(FindingCode.OVERLAY_LINK_INVALID, FindingCode.OVERLAY_LOWER_INVALID);
+        Set<Subject> broken = new TreeSet<>();
+        Set<Subject> spoiled = new TreeSet<>();
+        for (Finding f : r.findings()) {
+            if (f.code().damaging() && f.severity() == Severity.ERROR && f.subject().kind() != Subject.Kind.PATH
+                    && f.subject().kind() != Subject.Kind.REFERENCE) {
+                if (f.subject().kind() == Subject.Kind.LAYER && createdOnly.contains(f.code())) {
+                    spoiled.add(f.subject());
+                } else {
+                    broken.add(f.subject());
+                }
+            }
         }
-        // 2. an image with a missing or damaged chain layer is damaged, and says which
+        Map<Digest, Set<Subject>> imagesTopped = new HashMap<>();
+        for (Image i : s.imageDb().images().values()) {
+            i.config().optional().map(cfg -> cfg.chainIds()).filter(c -> !c.isEmpty()).ifPresent(c ->
+                    imagesTopped.computeIfAbsent(c.get(c.size() - 1), k -> new TreeSet<>()).add(Subject.image(i.id())));
+        }
+        // 1. damage climbs the chain; spoiling does not
+        for (Layer l : s.layerDb().layers().values()) {
+            l.parent().optional().filter(p -> broken.contains(Subject.layer(p))).ifPresent(p ->
+                    assertTrue(broken.contains(Subject.layer(l.chainId())), l.chainId() + " stands on damaged " + p + "\n" + why));
+            l.parent().optional().filter(p -> spoiled.contains(Subject.layer(p)) && !broken.contains(Subject.layer(p)))
+                    .ifPresent(p -> assertTrue(r.findings(FindingCode.LAYER_PARENT_DAMAGED).stream()
+                            .noneMatch(f -> f.subject().equals(Subject.layer(l.chainId()))
+                                    && f.evidence().get("parent").equals(p.toString())),
+                            l.chainId() + " is not damaged by its spoiled parent " + p + "\n" + why));
+        }
+        // 2. an image with a missing or broken chain layer is damaged, and says which; an image whose
+        //    top layer is spoiled is damaged (its new containers are) without a finding of its own
         for (Image i : s.imageDb().images().values()) {
             i.config().optional().ifPresent(cfg -> {
-                boolean broken = cfg.chainIds().stream().anyMatch(ch -> s.layerDb().layer(ch).isEmpty()
-                        || damaged.contains(Subject.layer(ch)));
-                if (broken) {
+                boolean bad = cfg.chainIds().stream().anyMatch(ch -> s.layerDb().layer(ch).isEmpty()
+                        || broken.contains(Subject.layer(ch)));
+                if (bad) {
                     assertTrue(damaged.contains(Subject.image(i.id())), i.id() + "\n" + why);
                     assertTrue(r.findings(FindingCode.IMAGE_LAYER_MISSING).stream()
                             .anyMatch(f -> f.subject().equals(Subject.image(i.id()))), i.id() + "\n" + why);
                 }
+                if (!cfg.chainIds().isEmpty() && spoiled.contains(Subject.layer(cfg.chainIds().get(cfg.chainIds().size() - 1)))) {
+                    assertTrue(damaged.contains(Subject.image(i.id())), "top layer spoiled: " + i.id() + "\n" + why);
+                }
             });
         }
-        // 3. a container on a damaged image or layer is damaged
-        for (Subject d : damaged) {
+        // 3. a container on a broken image or layer is damaged
+        for (Subject d : broken) {
             if (d.kind() == Subject.Kind.IMAGE) {
                 containersOfImage.getOrDefault(Digest.parse(d.id()), Set.of()).forEach(c ->
                         assertTrue(damaged.contains(c), c + " on " + d + "\n" + why));
             }
+            if (d.kind() == Subject.Kind.LAYER) {
+                containersOn.getOrDefault(Digest.parse(d.id()), Set.of()).forEach(c ->
+                        assertTrue(damaged.contains(c), c + " on " + d + "\n" + why));
+            }
         }
-        // 4. affects of a damaging finding on a layer, computed independently
+        // 3b. what is damaged is so for a reason: its own finding, a broken thing under it, or (an
+        //     image) a spoiled top layer
+        for (Subject d : damaged) {
+            boolean reason = broken.contains(d) || spoiled.contains(d);
+            if (!reason && d.kind() == Subject.Kind.IMAGE) {
+                reason = imagesTopped.entrySet().stream().anyMatch(e -> spoiled.contains(Subject.layer(e.getKey()))
+                        && e.getValue().contains(d));
+            }
+            if (!reason && d.kind() == Subject.Kind.CONTAINER) {
+                reason = broken.stream().anyMatch(b -> (b.kind() == Subject.Kind.IMAGE
+                        && containersOfImage.getOrDefault(Digest.parse(b.id()), Set.of()).contains(d))
+                        || (b.kind() == Subject.Kind.LAYER && containersOn.getOrDefault(Digest.parse(b.id()), Set.of()).contains(d)));
+            }
+            if (!reason && d.kind() == Subject.Kind.IMAGE) {
+                reason = broken.stream().anyMatch(b -> b.kind() == Subject.Kind.LAYER
+                        && imagesOn.getOrDefault(Digest.parse(b.id()), Set.of()).contains(d));
+            }
+            assertTrue(reason, d + " is damaged for no reason\n" + why);
+        }
+        // 4. affects of a damaging finding, computed independently
         for (Finding f : r.findings()) {
             boolean damaging = f.code().damaging() && f.severity() == Severity.ERROR;
             if (f.code() == FindingCode.REPOSITORIES_INVALID) {
@@ -215,10 +270,14 @@ class PropagationPropertiesTest {
             switch (f.subject().kind()) {
                 case LAYER -> {
                     Digest d = Digest.parse(f.subject().id());
-                    Set<Subject> imgs = imagesOn.getOrDefault(d, Set.of());
-                    want.addAll(imgs);
-                    imgs.forEach(i -> want.addAll(containersOfImage.getOrDefault(Digest.parse(i.id()), Set.of())));
-                    want.addAll(containersOn.getOrDefault(d, Set.of()));
+                    if (createdOnly.contains(f.code())) {
+                        want.addAll(imagesTopped.getOrDefault(d, Set.of()));
+                    } else {
+                        Set<Subject> imgs = imagesOn.getOrDefault(d, Set.of());
+                        want.addAll(imgs);
+                        imgs.forEach(i -> want.addAll(containersOfImage.getOrDefault(Digest.parse(i.id()), Set.of())));
+                        want.addAll(containersOn.getOrDefault(d, Set.of()));
+                    }
                 }
                 case IMAGE -> {
                     want.add(f.subject());
