@@ -13,7 +13,9 @@ import java.util.stream.Stream;
 /**
  * Times {@link LayerVerifier#verifyAll} alone on a real data root (no CLI, no shallow walk):
  * {@code DeepBench <data root> <jobs> [rounds]}. Prints one line per round:
- * {@code jobs=N bytes=B seconds=S MBps=M engine=E verified=V/T}.
+ * {@code jobs=N bytes=B seconds=S MBps=M engine=E verified=V/T}. With
+ * {@code -Ddockfsck.bench.linkFirst=true} libcrypto is linked before the first round (as the CLI's
+ * preload does), so the first round shows the cost of cold code alone.
  */
 public final class DeepBench {
     private DeepBench() {
@@ -36,6 +38,9 @@ public final class DeepBench {
                 work.add(new LayerJob(Digest.ofHex(l.getFileName().toString()), diff,
                         root.resolve("overlay2").resolve(cache).resolve("diff"), l.resolve("tar-split.json.gz"), size));
             }
+        }
+        if (Boolean.getBoolean("dockfsck.bench.linkFirst")) {
+            Sha256Engine.implementation(); // link libcrypto before the first round, as the CLI's preload does
         }
         for (int r = 0; r < rounds; r++) {
             com.sun.management.OperatingSystemMXBean os =
