@@ -5,16 +5,16 @@ import static dev.dockfsck.checker.Expect.exactly;
 import static dev.dockfsck.checker.Expect.f;
 import static dev.dockfsck.checker.Expect.image;
 import static dev.dockfsck.checker.Expect.layer;
-import static dev.dockfsck.checker.FindingCode.CONTAINER_IMAGE_DAMAGED;
+import static dev.dockfsck.checker.FindingCode.CONTAINER_CONFIG_INVALID;
 import static dev.dockfsck.checker.FindingCode.CONTAINER_LAYER_MISSING;
 import static dev.dockfsck.checker.FindingCode.IMAGE_LAYER_MISSING;
 import static dev.dockfsck.checker.FindingCode.LAYER_FILE_INVALID;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_LINK_INVALID;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_LOWER_INVALID;
+import static dev.dockfsck.checker.it.GoldenCopy.APP;
 import static dev.dockfsck.checker.it.GoldenCopy.IMG_A;
 import static dev.dockfsck.checker.it.GoldenCopy.IMG_B;
 import static dev.dockfsck.checker.it.GoldenCopy.PATCH;
-import static dev.dockfsck.checker.it.GoldenCopy.APP;
 import static dev.dockfsck.checker.it.GoldenCopy.SMALL;
 import static dev.dockfsck.checker.it.GoldenCopy.imageRel;
 import static dev.dockfsck.checker.it.GoldenCopy.layerRel;
@@ -94,6 +94,29 @@ class DockerdAgreesIT {
             String a = d.dockerOk("run", "--rm", "--network", "none", SampleSet.A, "sh", "-c", "cat /etc/app.conf");
             assertTrue(a.contains("patched=1"), a);
             assertEquals("c-ok", d.dockerOk("run", "--rm", "--network", "none", SampleSet.C, "sh", "-c", "echo c-ok").strip());
+        }
+    }
+
+    /**
+     * hostconfig.json cut off: dockerd does not load the container (it is gone from docker ps -a);
+     * the check says so. Without the file dockerd loads it with the defaults: no finding.
+     */
+    @Test
+    void cutOffHostConfigLosesTheContainerAMissingOneDoesNot() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        Path host = g.root.resolve(g.containerDirRel()).resolve("hostconfig.json");
+        byte[] good = Files.readAllBytes(host);
+        Files.write(host, java.util.Arrays.copyOf(good, good.length - 3));
+        exactly(check(g.root), f(CONTAINER_CONFIG_INVALID, g.ctr(), g.containerDirRel() + "/hostconfig.json", g.ctr()));
+        try (Dockerd d = Dockerd.start(tmp.resolve("work"), g.root)) {
+            String all = d.dockerOk("ps", "-a", "--format", "{{.Names}}");
+            assertFalse(all.contains("golden-ctr"), all);
+        }
+        Files.delete(host);
+        exactly(check(g.root));
+        try (Dockerd d = Dockerd.start(tmp.resolve("work2"), g.root)) {
+            String all = d.dockerOk("ps", "-a", "--format", "{{.Names}}");
+            assertTrue(all.contains("golden-ctr"), all);
         }
     }
 

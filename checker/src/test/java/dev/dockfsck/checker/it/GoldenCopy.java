@@ -96,7 +96,11 @@ final class GoldenCopy {
     }
 
     String containerConfigRel() {
-        return "containers/" + cid + "/config.v2.json";
+        return containerDirRel() + "/config.v2.json";
+    }
+
+    String containerDirRel() {
+        return "containers/" + cid;
     }
 
     Path repositories() {

@@ -412,6 +412,25 @@ class GoldenDamageIT {
         summary(r, c(3, 3, 0), c(6, 6, 0), c(1, 0, 1), 1, 0, 0);
     }
 
+    /** hostconfig.json: absent is dockerd's default; present but cut off or not an object fails the load. */
+    @Test
+    void hostConfigOfTheContainer() throws Exception {
+        Path host = root.resolve(g.containerDirRel()).resolve("hostconfig.json");
+        byte[] good = Files.readAllBytes(host);
+        Files.write(host, java.util.Arrays.copyOf(good, good.length / 2));
+        Report r = check(root);
+        exactly(r, f(CONTAINER_CONFIG_INVALID, g.ctr(), g.containerDirRel() + "/hostconfig.json", g.ctr()));
+        assertEquals("hostconfig.json", one(r, CONTAINER_CONFIG_INVALID).evidence().get("file"));
+        assertEquals("truncated", one(r, CONTAINER_CONFIG_INVALID).evidence().get("defect"));
+        summary(r, c(3, 3, 0), c(6, 6, 0), c(1, 0, 1), 1, 0, 0);
+
+        Files.writeString(host, "[]");
+        assertEquals("malformed", one(check(root), CONTAINER_CONFIG_INVALID).evidence().get("defect"));
+
+        Files.delete(host);
+        assertEquals(List.of(), check(root).findings(), "a missing hostconfig.json is the defaults");
+    }
+
     @Test
     void missingRwDirOfTheContainer() throws Exception {
         String mountId = g.mountId();

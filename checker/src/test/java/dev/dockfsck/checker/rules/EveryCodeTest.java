@@ -292,7 +292,7 @@ class EveryCodeTest {
             FindingCode code = FindingCode.valueOf(f.path("code").asText());
             com.fasterxml.jackson.databind.JsonNode ev = f.path("evidence");
             List<String> keys = switch (code) {
-                case LAYER_FILE_MISSING, LAYER_FILE_INVALID -> List.of("file", "defect", "detail");
+                case LAYER_FILE_MISSING, LAYER_FILE_INVALID, CONTAINER_CONFIG_INVALID -> List.of("file", "defect", "detail");
                 case ORPHAN_CACHE_DIR, STALE_WRITE_SET, INTERRUPTED_REMOVAL, STALE_IMPORT_TMP -> List.of("bytes");
                 case OVERLAY_LOWER_INVALID -> List.of("expected");
                 case LAYER_PARENT_MISSING, LAYER_PARENT_DAMAGED -> List.of("parent");

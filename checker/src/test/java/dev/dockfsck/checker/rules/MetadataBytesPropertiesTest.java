@@ -47,7 +47,7 @@ class MetadataBytesPropertiesTest {
         CACHE_ID(Oracle.TRIMMED), DIFF(Oracle.TRIMMED), SIZE(Oracle.GO_INT), PARENT(Oracle.TRIMMED),
         BASE_PARENT(Oracle.NEVER), LINK(Oracle.EXACT), LOWER(Oracle.EXACT), IMAGE_CONFIG(Oracle.EXACT),
         REPOSITORIES(Oracle.JSON_OBJECT), CONTAINER_CONFIG(Oracle.CONTAINER_JSON), MOUNT_ID(Oracle.TRIMMED),
-        INIT_ID(Oracle.TRIMMED), INIT_LINK(Oracle.EXACT), RW_LOWER(Oracle.EXACT);
+        INIT_ID(Oracle.TRIMMED), INIT_LINK(Oracle.EXACT), RW_LOWER(Oracle.EXACT), HOST_CONFIG(Oracle.JSON_OBJECT);
 
         final Oracle oracle;
 
@@ -100,6 +100,7 @@ class MetadataBytesPropertiesTest {
             case INIT_ID -> root.resolve("image/overlay2/layerdb/mounts").resolve(ctr.id()).resolve("init-id");
             case INIT_LINK -> root.resolve("overlay2").resolve(ctr.initId()).resolve("link");
             case RW_LOWER -> root.resolve("overlay2").resolve(ctr.mountId()).resolve("lower");
+            case HOST_CONFIG -> root.resolve("containers").resolve(ctr.id()).resolve("hostconfig.json");
         };
     }
 
@@ -109,7 +110,7 @@ class MetadataBytesPropertiesTest {
             case BASE_PARENT -> Subject.layer(base);
             case IMAGE_CONFIG -> Subject.image(ctr.imageId());
             case REPOSITORIES -> Subject.path("image/overlay2/repositories.json");
-            case CONTAINER_CONFIG, MOUNT_ID, INIT_ID, INIT_LINK, RW_LOWER -> Subject.container(ctr.id());
+            case CONTAINER_CONFIG, MOUNT_ID, INIT_ID, INIT_LINK, RW_LOWER, HOST_CONFIG -> Subject.container(ctr.id());
         };
     }
 

@@ -93,6 +93,7 @@ class PropagationPropertiesTest {
         }
         for (StoreIds.ContainerIds ct : ids.containers().values()) {
             targets.add("containers/" + ct.id() + "/config.v2.json");
+            targets.add("containers/" + ct.id() + "/hostconfig.json");
             for (String f : List.of("mount-id", "init-id", "parent")) {
                 targets.add("image/overlay2/layerdb/mounts/" + ct.id() + "/" + f);
             }

@@ -92,7 +92,7 @@ class SymlinkConfinementPropertiesTest {
         for (String rel : List.of(layer, cache, cache + "/diff", cache + "/link", cache + "/lower",
                 "overlay2/l/" + ids.layer(mid).linkId(), "overlay2/l", "overlay2",
                 "image/overlay2/imagedb/content/sha256/" + c.imageId().hex(), "image/overlay2/repositories.json",
-                "containers/" + c.id(), "containers/" + c.id() + "/config.v2.json", "containers",
+                "containers/" + c.id(), "containers/" + c.id() + "/config.v2.json", "containers/" + c.id() + "/hostconfig.json", "containers",
                 mounts, mounts + "/mount-id", mounts + "/init-id", mounts + "/parent",
                 "overlay2/" + c.mountId() + "/link", "overlay2/" + c.mountId() + "/lower",
                 "overlay2/" + c.initId(), "overlay2/" + c.initId() + "/link",

@@ -34,9 +34,23 @@ public final class ContainersReader {
                 continue;
             }
             Path cfg = e.path().resolve(Container.CONFIG);
-            out.put(e.name(), new Container(e.name(), e.path(), StoreFiles.readJson(cfg).map(n -> parse(cfg, n))));
+            out.put(e.name(), new Container(e.name(), e.path(), StoreFiles.readJson(cfg).map(n -> parse(cfg, n)),
+                    hostConfig(e.path().resolve(Container.HOST_CONFIG))));
         }
         return out;
+    }
+
+    /**
+     * {@code hostconfig.json} as dockerd's {@code readHostConfig} takes it: absent is fine (the
+     * defaults), otherwise it must decode as one JSON object (empty, cut off, garbage or another
+     * JSON value fails the container's load).
+     */
+    static Parsed<Boolean> hostConfig(Path p) {
+        if (StoreFiles.kindOf(p) == FileKind.MISSING) {
+            return Parsed.ok(false);
+        }
+        return StoreFiles.readJson(p).map(n -> n.isObject() ? Parsed.ok(true)
+                : Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not a JSON object")));
     }
 
     static Parsed<ContainerConfig> parse(Path p, JsonNode n) {
