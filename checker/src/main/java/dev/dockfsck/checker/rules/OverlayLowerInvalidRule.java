@@ -15,6 +15,12 @@ public final class OverlayLowerInvalidRule implements OverlayRule {
     @Override
     public void check(OverlayOwner owner, OverlayDir dir, CheckContext ctx) {
         if (owner.expectedLower().isEmpty()) {
+            // a link of the parent chain is invalid, so the right lower is known only once that is
+            // repaired; a dir with a parent needs a readable, non-empty lower whatever it should say
+            dir.lower().failure().ifPresent(d -> ctx.report(FindingCode.OVERLAY_LOWER_INVALID, owner.subject(),
+                    dir.dir().resolve(OverlayDir.LOWER), owner.what() + ": overlay2/" + dir.id() + "/lower is " + d.describe(),
+                    evidence("cache_dir", dir.id(), "defect", d.kind().name().toLowerCase(java.util.Locale.ROOT),
+                            "expected", "", "detail", "a link of the parent chain is invalid: the expected lower follows its repair")));
             return;
         }
         List<String> expected = owner.expectedLower().get();

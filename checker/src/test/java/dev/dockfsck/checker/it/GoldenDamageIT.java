@@ -265,6 +265,21 @@ class GoldenDamageIT {
         summary(r, c(3, 3, 0), c(6, 5, 1), c(1, 1, 0), 1, 0, 0);
     }
 
+    /** The right lower of PATCH is unknown while APP's link is broken; an empty one is wrong all the same. */
+    @Test
+    void emptyLowerAboveAnEmptyLink() throws Exception {
+        truncate(g.overlayDir(APP).resolve("link"));
+        truncate(g.overlayDir(PATCH).resolve("lower"));
+        Report r = check(root);
+        exactly(r,
+                f(OVERLAY_LINK_INVALID, layer(APP), g.overlayRel(APP) + "/link"),
+                f(OVERLAY_LOWER_INVALID, layer(PATCH), g.overlayRel(PATCH) + "/lower", image(IMG_A)));
+        Finding f = one(r, OVERLAY_LOWER_INVALID);
+        assertEquals("empty", f.evidence().get("defect"));
+        assertEquals("", f.evidence().get("expected"));
+        summary(r, c(3, 2, 1), c(6, 4, 2), c(1, 1, 0), 2, 0, 0);
+    }
+
     @Test
     void missingShortLinkOfALayer() throws Exception {
         String link = g.link(SMALL);
