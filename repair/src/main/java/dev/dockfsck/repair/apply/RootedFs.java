@@ -66,15 +66,25 @@ public final class RootedFs {
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".dockfsck-tmp");
         Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                ch.write(b);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
             }
-            ch.force(true);
+            move(tmp, target);
+        } catch (IOException | RuntimeException e) {
+            // a full disk, most likely: leave nothing of ours behind (the target is as it was)
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        move(tmp, target);
         fsyncDir(dir);
     }
 
