@@ -34,6 +34,11 @@ public enum FindingCode {
             "nothing at first: dockerd trusts registered layers and docker load/pull skip them; containers start with "
                     + "missing, truncated or corrupt files (\"exec format error\", bad data); docker save fails with "
                     + "\"file integrity checksum failed\""),
+    LAYER_ENTRY_MISMATCH(Severity.ERROR, true,
+            "entries without content (directories, symbolic links, hard links, empty files, FIFOs) are missing from "
+                    + "the layer's diff/ or of another type: containers on it miss them (\"no such file or directory\"; a "
+                    + "lost library or interpreter link stops every program that needs it); docker save still succeeds, "
+                    + "as it takes their headers from the tar-split"),
     LAYER_UNREFERENCED(Severity.INFO, false,
             "no image or container uses the layer; the next docker load or pull of an image with this chainID reuses it "
                     + "unchecked"),

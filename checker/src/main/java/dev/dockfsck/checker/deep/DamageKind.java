@@ -11,6 +11,8 @@ public enum DamageKind {
     /** Something else than a regular file: a symlink, directory, device, FIFO or socket, or a
      *  path that runs through a symlink or non-directory; never read through. */
     NOT_REGULAR,
+    /** An entry without content (directory, link, empty file, FIFO) of another type on disk. */
+    WRONG_TYPE,
     /** Same size, but the CRC-64 of the content differs from the recorded one. */
     CONTENT_DIFFERS,
     /** The recorded name is absolute, has a {@code ..} component or a NUL byte: never read. */

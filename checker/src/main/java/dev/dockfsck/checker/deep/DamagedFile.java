@@ -32,6 +32,20 @@ public record DamagedFile(String name, DamageKind kind, long expectedSize, long 
         return m;
     }
 
+    /** The evidence form of an entry without content: {@code {name, kind, detail}}. */
+    public Map<String, Object> toEntryEvidence() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("kind", kind.label());
+        m.put("detail", detail);
+        return m;
+    }
+
+    /** "etc/ld.so.conf.d: missing (expected a directory)". */
+    public String toEntryString() {
+        return name + ": " + kind.label() + " (" + detail + ")";
+    }
+
     @Override
     public String toString() {
         return name + ": " + kind.label()

@@ -23,9 +23,13 @@ import java.util.stream.Collectors;
  * @param tarBytes     length of the re-assembled tar (as far as it got)
  * @param contentBytes bytes of file content read from diff/ (first pass)
  * @param entries      tar-split entries read
+ * @param damagedEntries entries without content (directories, links, empty files, FIFOs) that diff/ lacks or
+ *                     holds as another type, in tar order; the digest cannot see them (docker save takes their
+ *                     headers from the tar-split)
  */
 public record LayerVerification(LayerJob job, Outcome outcome, Digest actualDigest, List<DamagedFile> damaged,
-                                TarSplitException tarSplitError, long tarBytes, long contentBytes, long entries) {
+                                TarSplitException tarSplitError, long tarBytes, long contentBytes, long entries,
+                                List<DamagedFile> damagedEntries) {
 
     /** Largest number of damaged files listed in a finding's evidence (the count is always given). */
     public static final int MAX_EVIDENCE_FILES = 1000;
@@ -43,6 +47,13 @@ public record LayerVerification(LayerJob job, Outcome outcome, Digest actualDige
 
     public LayerVerification {
         damaged = List.copyOf(damaged);
+        damagedEntries = List.copyOf(damagedEntries);
+    }
+
+    /** A verification that looked at no entry without content. */
+    public LayerVerification(LayerJob job, Outcome outcome, Digest actualDigest, List<DamagedFile> damaged,
+                             TarSplitException tarSplitError, long tarBytes, long contentBytes, long entries) {
+        this(job, outcome, actualDigest, damaged, tarSplitError, tarBytes, contentBytes, entries, List.of());
     }
 
     public boolean verified() {
@@ -109,6 +120,17 @@ public record LayerVerification(LayerJob job, Outcome outcome, Digest actualDige
             }
             default:
                 throw new IllegalStateException(String.valueOf(outcome));
+        }
+        if (!damagedEntries.isEmpty() && (outcome == Outcome.VERIFIED || outcome == Outcome.CONTENT_MISMATCH)) {
+            Map<String, Object> ev = new LinkedHashMap<>();
+            ev.put("damaged_entries", damagedEntries.stream().limit(MAX_EVIDENCE_FILES).map(DamagedFile::toEntryEvidence)
+                    .collect(Collectors.toList()));
+            ev.put("damaged_entries_total", damagedEntries.size());
+            String first = damagedEntries.stream().limit(3).map(DamagedFile::toEntryString).collect(Collectors.joining("; "));
+            out.add(Finding.of(FindingCode.LAYER_ENTRY_MISMATCH, subject, rel(dataRoot, job.diffDir()),
+                    damagedEntries.size() + " entr" + (damagedEntries.size() == 1 ? "y" : "ies") + " without content "
+                            + (damagedEntries.size() == 1 ? "is" : "are") + " missing or of another type in diff/: " + first
+                            + (damagedEntries.size() > 3 ? "; ..." : ""), ev));
         }
         return out;
     }

@@ -156,12 +156,13 @@ public final class LayerVerifier {
         if (err != null) {
             outcome = err.kind() == TarSplitException.Kind.UNREADABLE && p1.entries == 0 && !isRegular(job.tarSplit())
                     ? LayerVerification.Outcome.TAR_SPLIT_MISSING : LayerVerification.Outcome.TAR_SPLIT_CORRUPT;
-            return new LayerVerification(job, outcome, null, p1.damaged, err, p1.tarBytes, p1.contentBytes, p1.entries);
+            return new LayerVerification(job, outcome, null, p1.damaged, err, p1.tarBytes, p1.contentBytes, p1.entries,
+                    p1.damagedEntries);
         }
         Digest actual = sha.digest();
         if (actual.equals(job.diffId())) {
             return new LayerVerification(job, LayerVerification.Outcome.VERIFIED, actual, List.of(), null,
-                    p1.tarBytes, p1.contentBytes, p1.entries);
+                    p1.tarBytes, p1.contentBytes, p1.entries, p1.damagedEntries);
         }
         List<DamagedFile> damaged = p1.damaged;
         try (TarSplitReader r = TarSplitReader.open(job.tarSplit())) {
@@ -170,7 +171,7 @@ public final class LayerVerifier {
             // changed under us between passes: report what the first pass found
         }
         return new LayerVerification(job, LayerVerification.Outcome.CONTENT_MISMATCH, actual, damaged, null,
-                p1.tarBytes, p1.contentBytes, p1.entries);
+                p1.tarBytes, p1.contentBytes, p1.entries, p1.damagedEntries);
     }
 
     private static boolean isRegular(Path p) {
@@ -187,8 +188,9 @@ public final class LayerVerifier {
     private static final class Opened {
         Path path;
         long size;
-        DamageKind kind; // null when a regular file was found
+        DamageKind kind; // null when a regular file (or, for any type, an entry) was found
         String detail;
+        BasicFileAttributes attrs;
     }
 
     /**
@@ -208,12 +210,21 @@ public final class LayerVerifier {
             this.root = diffDir;
         }
 
-        /** Fills {@code o} for {@code name}; returns it. */
+        /** Fills {@code o} for {@code name}, which must be a regular file; returns it. */
         Opened resolve(byte[] name, Opened o) {
+            return resolve(name, o, false);
+        }
+
+        /**
+         * Fills {@code o} for {@code name}; with {@code anyType} the entry may be of any type
+         * (its attributes are in {@code o.attrs}), else it must be a regular file.
+         */
+        Opened resolve(byte[] name, Opened o, boolean anyType) {
             o.path = null;
             o.size = -1;
             o.kind = null;
             o.detail = "";
+            o.attrs = null;
             if (name.length > 0 && name[0] == '/') {
                 return bad(o, DamageKind.UNSAFE_NAME, "an absolute name");
             }
@@ -224,7 +235,7 @@ public final class LayerVerifier {
                     && (lastParentLen == 0 || name[lastParentLen - 1] == '/')
                     && java.util.Arrays.equals(lastParentBytes, 0, lastParentLen, name, 0, lastParentLen)
                     && plainComponent(name, lastParentLen)) {
-                return last(lastParent, name, lastParentLen, name.length, o);
+                return last(lastParent, name, lastParentLen, name.length, o, anyType);
             }
             // split into components, dropping empty ones and "."
             int start = 0;
@@ -311,7 +322,7 @@ public final class LayerVerifier {
                 lastParentBytes = new byte[Math.max(lastStart, 2 * lastParentBytes.length)];
             }
             System.arraycopy(name, 0, lastParentBytes, 0, lastStart);
-            return last(parent, name, lastStart, lastEnd, o);
+            return last(parent, name, lastStart, lastEnd, o, anyType);
         }
 
         /** Whether name[from..] is one component: no '/', no NUL, not "." or "..", not empty. */
@@ -329,7 +340,7 @@ public final class LayerVerifier {
         }
 
         /** Resolves and lstat()s the last component name[start, end) in {@code parent}. */
-        private Opened last(Path parent, byte[] name, int start, int end, Opened o) {
+        private Opened last(Path parent, byte[] name, int start, int end, Opened o, boolean anyType) {
             RawPaths.Resolution res = RawPaths.child(parent, java.util.Arrays.copyOfRange(name, start, end));
             if (res.path() == null) {
                 return res.ambiguous()
@@ -345,11 +356,12 @@ public final class LayerVerifier {
             } catch (IOException | RuntimeException e) {
                 return bad(o, DamageKind.UNREADABLE, String.valueOf(e.getMessage()));
             }
-            if (!a.isRegularFile()) {
+            if (!anyType && !a.isRegularFile()) {
                 return bad(o, DamageKind.NOT_REGULAR, describe(p, a));
             }
             o.path = p;
             o.size = a.size();
+            o.attrs = a;
             return o;
         }
 
@@ -438,7 +450,12 @@ public final class LayerVerifier {
         final LayerJob job;
         final Resolver resolver;
         final List<DamagedFile> damaged = new ArrayList<>();
+        /** Entries without content (directories, links, empty files, FIFOs) missing or of another type. */
+        final List<DamagedFile> damagedEntries = new ArrayList<>();
         final Opened o = new Opened();
+        /** The last 512 bytes of raw segments: before a file entry, its own tar header. */
+        final byte[] header = new byte[512];
+        int headerLen;
         long tarBytes;
         long contentBytes;
         long entries;
@@ -463,12 +480,16 @@ public final class LayerVerifier {
                 int len = r.payloadLength();
                 sha.update(r.payloadBuffer(), 0, len);
                 tarBytes += len;
+                keepHeader(r.payloadBuffer(), len);
                 return;
             }
             long expected = r.size();
             if (expected == 0) {
+                checkEntry(r);
+                headerLen = 0;
                 return;
             }
+            headerLen = 0;
             resolver.resolve(r.nameBytes(), o);
             if (o.kind != null) {
                 damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
@@ -486,6 +507,48 @@ public final class LayerVerifier {
         }
 
         private String readError = "";
+
+        private void keepHeader(byte[] b, int len) {
+            if (len >= 512) {
+                System.arraycopy(b, len - 512, header, 0, 512);
+                headerLen = 512;
+            } else if (len > 0) {
+                int keep = Math.min(headerLen, 512 - len);
+                System.arraycopy(header, headerLen - keep, header, 0, keep);
+                System.arraycopy(b, 0, header, keep, len);
+                headerLen = keep + len;
+            }
+        }
+
+        /**
+         * An entry without content: the tar-split proves nothing about it (docker save takes its
+         * header from the tar-split), so check that diff/ holds it with the type its header gives.
+         * Device nodes are left alone (dockerd skips them where it may not create them), and so
+         * are whiteouts and opaque markers (overlay2 turns them into other things on disk).
+         */
+        private void checkEntry(TarSplitReader r) {
+            if (headerLen < 512 || header[257] != 'u' || header[258] != 's' || header[259] != 't' || header[260] != 'a'
+                    || header[261] != 'r') {
+                return; // not a ustar header where one is due: nothing sure to compare with
+            }
+            EntryType want = EntryType.of(header[156]);
+            byte[] name = r.nameBytes();
+            if (want == null || isWhiteout(name) || isRoot(name)) {
+                return;
+            }
+            resolver.resolve(name, o, true);
+            if (o.kind != null) {
+                damagedEntries.add(new DamagedFile(r.displayName(), o.kind, 0, -1,
+                        ("expected " + want.label + (o.detail.isEmpty() ? "" : "; " + o.detail)), r.index()));
+                return;
+            }
+            BasicFileAttributes a = o.attrs;
+            String found = want.matches(o.path, a);
+            if (found != null) {
+                damagedEntries.add(new DamagedFile(r.displayName(), DamageKind.WRONG_TYPE, 0, a.isRegularFile() ? a.size() : -1,
+                        "expected " + want.label + ", found " + found, r.index()));
+            }
+        }
 
         /**
          * Streams the whole file into the digest (as io.Copy does); bytes read, or -1 on error.
@@ -583,6 +646,81 @@ public final class LayerVerifier {
             out.sort(Comparator.comparingLong(DamagedFile::entryIndex));
             return out;
         }
+    }
+
+    /** The type of a tar entry without content, by its header's typeflag. */
+    enum EntryType {
+        EMPTY_FILE("an empty regular file"), HARD_LINK("a hard link (a regular file)"), SYMLINK("a symbolic link"),
+        DIRECTORY("a directory"), FIFO("a FIFO");
+
+        final String label;
+
+        EntryType(String label) {
+            this.label = label;
+        }
+
+        static EntryType of(byte typeflag) {
+            switch (typeflag) {
+                case '0':
+                case 0:
+                case '7':
+                    return EMPTY_FILE;
+                case '1':
+                    return HARD_LINK;
+                case '2':
+                    return SYMLINK;
+                case '5':
+                    return DIRECTORY;
+                case '6':
+                    return FIFO;
+                default:
+                    return null; // devices, and anything unknown: not checked
+            }
+        }
+
+        /** Null when {@code a} is what this type needs, else what was found instead. */
+        String matches(Path p, BasicFileAttributes a) {
+            switch (this) {
+                case EMPTY_FILE:
+                    return !a.isRegularFile() ? describe(p, a) : a.size() != 0 ? "a regular file of " + a.size() + " bytes" : null;
+                case HARD_LINK:
+                    return a.isRegularFile() ? null : describe(p, a);
+                case SYMLINK:
+                    return a.isSymbolicLink() ? null : describe(p, a);
+                case DIRECTORY:
+                    return a.isDirectory() ? null : describe(p, a);
+                case FIFO: {
+                    String d = describe(p, a);
+                    return d.equals("a FIFO") ? null : d;
+                }
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /** Whether the name's last component starts with {@code .wh.} (a whiteout or an opaque marker). */
+    static boolean isWhiteout(byte[] name) {
+        int end = name.length;
+        while (end > 0 && name[end - 1] == '/') {
+            end--;
+        }
+        int start = end;
+        while (start > 0 && name[start - 1] != '/') {
+            start--;
+        }
+        return end - start >= 4 && name[start] == '.' && name[start + 1] == 'w' && name[start + 2] == 'h' && name[start + 3] == '.';
+    }
+
+    /** Whether the name is the layer's root itself ("", ".", "./", "/"...). */
+    static boolean isRoot(byte[] name) {
+        for (int i = 0; i < name.length; i++) {
+            byte c = name[i];
+            if (c != '/' && !(c == '.' && (i + 1 == name.length || name[i + 1] == '/') && (i == 0 || name[i - 1] == '/'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Shared progress counter; reports at most every 16 MiB. */

@@ -126,6 +126,7 @@ class DeepVerifyDockerdIT {
         assertEquals(s.jobs().size(), res.size());
         for (LayerVerification v : res.values()) {
             assertEquals(Outcome.VERIFIED, v.outcome(), v.job().chainId() + ": " + v.damaged());
+            assertEquals(List.of(), v.damagedEntries(), v.job().chainId() + ": entries as dockerd extracted them");
             assertTrue(v.toFindings(s.root()).isEmpty());
         }
         // the non-UTF-8 name and the big file really were read
@@ -178,6 +179,40 @@ class DeepVerifyDockerdIT {
         assertEquals(0, res.get(img.chainIds().get(0)).damaged().get(0).actualSize());
         assertEquals(100_000, res.get(img.chainIds().get(1)).damaged().get(0).actualSize());
         assertEquals(200_007, res.get(img.chainIds().get(2)).damaged().get(0).actualSize());
+    }
+
+    /**
+     * Entries without content as dockerd extracted them, then lost or changed: the digest still
+     * matches (docker save would succeed), the verifier names each with what it expected.
+     */
+    @Test
+    void entriesWithoutContentLostOrChangedAreNamed() throws IOException {
+        BuiltImage all = everything();
+        Store s = load(List.of(all));
+        Path base = s.diff(all, 0);
+        Files.delete(base.resolve("bin/sh-link"));
+        Files.delete(base.resolve("etc/empty"));
+        Files.delete(base.resolve("bin/a-fifo"));
+        Files.writeString(base.resolve("bin/a-fifo"), "");
+        Files.delete(base.resolve("bin/hard-link"));
+        // the upper layer's whiteout of etc/empty is a char device on disk: removing it is not
+        // something the tar-split can speak of
+        Files.delete(s.diff(all, 2).resolve("etc/empty"));
+
+        Map<Digest, LayerVerification> res = verifyAll(s);
+        LayerVerification v = res.get(all.chainIds().get(0));
+        assertEquals(Outcome.VERIFIED, v.outcome(), "the digest cannot see them");
+        assertEquals(List.of("etc/empty: missing (expected an empty regular file)",
+                        "bin/sh-link: missing (expected a symbolic link)",
+                        "bin/hard-link: missing (expected a hard link (a regular file))",
+                        "bin/a-fifo: wrong_type (expected a FIFO, found a regular file)"),
+                v.damagedEntries().stream().map(DamagedFile::toEntryString).toList());
+        List<Finding> fs = v.toFindings(s.root());
+        assertEquals(List.of(FindingCode.LAYER_ENTRY_MISMATCH), fs.stream().map(Finding::code).toList());
+        assertEquals(Subject.layer(all.chainIds().get(0)), fs.get(0).subject());
+        for (int i = 1; i < all.layers().size(); i++) {
+            assertEquals(List.of(), res.get(all.chainIds().get(i)).toFindings(s.root()), "layer " + i);
+        }
     }
 
     @Test

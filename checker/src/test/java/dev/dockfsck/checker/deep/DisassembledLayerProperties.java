@@ -1,6 +1,7 @@
 package dev.dockfsck.checker.deep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
@@ -34,7 +35,12 @@ import net.jqwik.api.constraints.IntRange;
  */
 class DisassembledLayerProperties {
 
-    record Layer(LayerSpec spec, List<String> files) {
+    /**
+     * @param files          the files with content (the only ones {@link #disassemble} writes)
+     * @param withoutContent the entries without content that are then absent from diff/: links,
+     *                       FIFOs, empty files and directories no written file lies in (whiteouts aside)
+     */
+    record Layer(LayerSpec spec, List<String> files, java.util.Set<String> withoutContent) {
     }
 
     @Provide
@@ -60,7 +66,18 @@ class DisassembledLayerProperties {
                 b.fifo("fifo" + i);
                 b.whiteout("gone" + i);
             }
-            return new Layer(b.recordSize(rec).build(), names2.stream().filter(n -> f.get(n).length > 0).toList());
+            List<String> withContent = names2.stream().filter(n -> f.get(n).length > 0).toList();
+            java.util.Set<String> absent = new java.util.TreeSet<>();
+            for (int i = 0; i < extras; i++) {
+                absent.addAll(List.of("sym" + i, "hard" + i, "fifo" + i));
+            }
+            names2.stream().filter(n -> f.get(n).length == 0).forEach(absent::add);
+            for (String dir : List.of("d1", "d2", "d2/" + "deep-".repeat(25))) {
+                if (withContent.stream().noneMatch(n -> n.startsWith(dir + "/"))) {
+                    absent.add(dir);
+                }
+            }
+            return new Layer(b.recordSize(rec).build(), withContent, absent);
         });
     }
 
@@ -86,6 +103,11 @@ class DisassembledLayerProperties {
             LayerVerification v = new LayerVerifier().verify(disassemble(layer.spec(), fs.getPath("/l")));
             assertEquals(Outcome.VERIFIED, v.outcome(), v.damaged().toString());
             assertEquals(layer.spec().tar().length, v.tarBytes());
+            // only the files with content were written: every other entry is reported missing,
+            // except whiteouts (never on disk under their tar name)
+            assertTrue(v.damagedEntries().stream().allMatch(d -> d.kind() == DamageKind.MISSING), v.damagedEntries().toString());
+            assertEquals(layer.withoutContent(), v.damagedEntries().stream().map(d -> d.name().replaceAll("/+$", ""))
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
         }
     }
 

@@ -70,7 +70,47 @@ class LayerVerifierTest {
         assertEquals(b.diffId(), v.actualDigest());
         assertEquals(b.tar().length, v.tarBytes());
         assertEquals(3L * LayerVerifier.BUFFER_SIZE + 77 + 513 + 1 + 30, v.contentBytes());
+        assertEquals(List.of(), v.damagedEntries());
         assertTrue(v.toFindings(tmp).isEmpty());
+    }
+
+    /**
+     * Entries without content: the digest cannot see them (docker save takes their headers from
+     * the tar-split), so each is checked on disk for existence and type. Whiteouts are left alone
+     * (overlay2 turns them into other things).
+     */
+    @Test
+    void entriesWithoutContentAreCheckedForExistenceAndType() throws IOException {
+        TestLayer.Built b = new TestLayer().dir("./").dir("a").dir("a/empty").file("a/f", "x").file("a/zero", "")
+                .symlink("a/l", "f").hardlink("a/h", "a/f").dir("a/keep").file("a/.wh.gone", "").build(tmp);
+        LayerVerification clean = verify(b.job());
+        assertEquals(Outcome.VERIFIED, clean.outcome());
+        assertEquals(List.of(), clean.damagedEntries());
+        Path d = b.diffDir();
+        Files.delete(d.resolve("a/empty"));
+        Files.writeString(d.resolve("a/zero"), "abc");
+        Files.delete(d.resolve("a/l"));
+        Files.createDirectory(d.resolve("a/l"));
+        Files.delete(d.resolve("a/h"));
+        Files.delete(d.resolve("a/.wh.gone")); // dockerd never leaves a .wh. file: not checked
+        LayerVerification v = verify(b.job());
+        assertEquals(Outcome.VERIFIED, v.outcome(), "the digest cannot see entries without content");
+        assertEquals(List.of("a/empty/: missing (expected a directory)",
+                        "a/zero: wrong_type (expected an empty regular file, found a regular file of 3 bytes)",
+                        "a/l: wrong_type (expected a symbolic link, found a directory)",
+                        "a/h: missing (expected a hard link (a regular file))"),
+                v.damagedEntries().stream().map(DamagedFile::toEntryString).toList());
+        List<dev.dockfsck.checker.Finding> fs = v.toFindings(tmp);
+        assertEquals(1, fs.size(), fs.toString());
+        assertEquals(dev.dockfsck.checker.FindingCode.LAYER_ENTRY_MISMATCH, fs.get(0).code());
+        assertEquals(4, fs.get(0).evidence().get("damaged_entries_total"));
+        assertEquals("diff", fs.get(0).path());
+
+        // a content file damaged as well: both findings, each with its own list
+        Files.writeString(d.resolve("a/f"), "y");
+        List<dev.dockfsck.checker.Finding> both = verify(b.job()).toFindings(tmp);
+        assertEquals(List.of(dev.dockfsck.checker.FindingCode.LAYER_CONTENT_MISMATCH, dev.dockfsck.checker.FindingCode.LAYER_ENTRY_MISMATCH),
+                both.stream().map(dev.dockfsck.checker.Finding::code).toList());
     }
 
     @Test

@@ -10,6 +10,7 @@ import static dev.dockfsck.checker.Expect.one;
 import static dev.dockfsck.checker.FindingCode.CONTAINER_IMAGE_DAMAGED;
 import static dev.dockfsck.checker.FindingCode.IMAGE_LAYER_MISSING;
 import static dev.dockfsck.checker.FindingCode.LAYER_CONTENT_MISMATCH;
+import static dev.dockfsck.checker.FindingCode.LAYER_ENTRY_MISMATCH;
 import static dev.dockfsck.checker.FindingCode.LAYER_PARENT_DAMAGED;
 import static dev.dockfsck.checker.it.GoldenCopy.APP;
 import static dev.dockfsck.checker.it.GoldenCopy.IMG_A;
@@ -73,5 +74,25 @@ class DeepWalkIT {
                 f(CONTAINER_IMAGE_DAMAGED, g.ctr(), g.containerConfigRel(), g.ctr()));
         Finding m = one(r, LAYER_CONTENT_MISMATCH);
         assertTrue(String.valueOf(m.evidence().get("damaged_files")).contains("opt/app/big.bin"), Expect.describe(r));
+    }
+
+    /** A symbolic link and an empty file lost from the app layer: docker save would not notice, containers do. */
+    @Test
+    void entriesWithoutContentLostFromTheAppLayerDamageWhatStandsOnIt() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        Files.delete(g.overlayDir(APP).resolve("diff/opt/app/abs-link"));
+        Files.delete(g.overlayDir(APP).resolve("diff/opt/app/empty"));
+        exactly(check(g.root, false));
+        Report r = check(g.root, true);
+        exactly(r,
+                f(LAYER_ENTRY_MISMATCH, layer(APP), g.overlayRel(APP) + "/diff", image(IMG_A), image(IMG_C), g.ctr()),
+                f(LAYER_PARENT_DAMAGED, layer(PATCH), layerRel(PATCH) + "/parent", image(IMG_A), g.ctr()),
+                f(LAYER_PARENT_DAMAGED, layer(PADDED), layerRel(PADDED) + "/parent", image(IMG_C)),
+                f(IMAGE_LAYER_MISSING, image(IMG_A), imageRel(IMG_A), image(IMG_A), g.ctr()),
+                f(IMAGE_LAYER_MISSING, image(IMG_C), imageRel(IMG_C), image(IMG_C)),
+                f(CONTAINER_IMAGE_DAMAGED, g.ctr(), g.containerConfigRel(), g.ctr()));
+        Finding m = one(r, LAYER_ENTRY_MISMATCH);
+        assertEquals(2, m.evidence().get("damaged_entries_total"));
+        assertTrue(String.valueOf(m.evidence().get("damaged_entries")).contains("opt/app/abs-link"), Expect.describe(r));
     }
 }
