@@ -14,9 +14,15 @@ import java.util.Map;
  * @param entryIndex   the index of the file's tar-split entry (tar order)
  */
 public record DamagedFile(String name, DamageKind kind, long expectedSize, long actualSize, String detail,
-                          long entryIndex) {
+                          long entryIndex, String expectedType) {
     public DamagedFile {
         detail = detail == null ? "" : detail;
+        expectedType = expectedType == null ? "" : expectedType;
+    }
+
+    /** A damaged file with content (its expected type is a regular file with data). */
+    public DamagedFile(String name, DamageKind kind, long expectedSize, long actualSize, String detail, long entryIndex) {
+        this(name, kind, expectedSize, actualSize, detail, entryIndex, "");
     }
 
     /** The evidence form: {@code {name, kind, expected_size, actual_size[, detail]}}. */
@@ -32,11 +38,15 @@ public record DamagedFile(String name, DamageKind kind, long expectedSize, long 
         return m;
     }
 
-    /** The evidence form of an entry without content: {@code {name, kind, detail}}. */
+    /**
+     * The evidence form of an entry without content: {@code {name, kind, expected, detail}}, where
+     * expected is {@code directory, symlink, hardlink, empty_file} or {@code fifo}.
+     */
     public Map<String, Object> toEntryEvidence() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("kind", kind.label());
+        m.put("expected", expectedType);
         m.put("detail", detail);
         return m;
     }

@@ -539,14 +539,14 @@ public final class LayerVerifier {
             resolver.resolve(name, o, true);
             if (o.kind != null) {
                 damagedEntries.add(new DamagedFile(r.displayName(), o.kind, 0, -1,
-                        ("expected " + want.label + (o.detail.isEmpty() ? "" : "; " + o.detail)), r.index()));
+                        ("expected " + want.label + (o.detail.isEmpty() ? "" : "; " + o.detail)), r.index(), want.key()));
                 return;
             }
             BasicFileAttributes a = o.attrs;
             String found = want.matches(o.path, a);
             if (found != null) {
                 damagedEntries.add(new DamagedFile(r.displayName(), DamageKind.WRONG_TYPE, 0, a.isRegularFile() ? a.size() : -1,
-                        "expected " + want.label + ", found " + found, r.index()));
+                        "expected " + want.label + ", found " + found, r.index(), want.key()));
             }
         }
 
@@ -657,6 +657,11 @@ public final class LayerVerifier {
 
         EntryType(String label) {
             this.label = label;
+        }
+
+        /** The evidence's name for it: directory, symlink, hardlink, empty_file, fifo. */
+        String key() {
+            return this == EMPTY_FILE ? "empty_file" : this == HARD_LINK ? "hardlink" : name().toLowerCase(java.util.Locale.ROOT);
         }
 
         static EntryType of(byte typeflag) {

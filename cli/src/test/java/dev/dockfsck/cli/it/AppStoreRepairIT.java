@@ -2,6 +2,7 @@ package dev.dockfsck.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -109,6 +110,47 @@ class AppStoreRepairIT {
         assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
         assertEquals(0, rep.actions(RecordPendingRestore.class), "no image to re-inject");
         assertArrayEquals(SampleSet.busybox(), Files.readAllBytes(busybox));
+        RepairIt.assertCleanDeep(r);
+
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            assertEquals(before, imageState(d, nameOfApp.values()), "no image was removed or re-loaded");
+            for (String app : APPS) {
+                RepairIt.assertRuns(d, nameOfApp.get(app), SAMPLE_OF_APP.get(app));
+            }
+            Dockerd.Result started = d.docker("start", "-a", containerId);
+            assertTrue(started.ok(), started.stderr());
+            assertEquals(RepairIt.EXPECTED.get(SampleSet.C), started.stdout(), "the container runs on the healed layer");
+        }
+    }
+
+    /**
+     * bin/sh (a symbolic link) and /tmp (a sticky directory) lost from the shared base layer: the
+     * layer still hashes to its diffID, yet every container's "sh -c" fails. The deep check names
+     * them, repair recreates them from the app store's tar in place, and everything runs again.
+     */
+    @Test
+    void lostEntriesWithoutContentInTheSharedBaseAreRecreatedInPlace() throws Exception {
+        Path r = copy("entries");
+        Map<String, String> before;
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            before = imageState(d, nameOfApp.values());
+        }
+        Files.delete(baseLayerFile(r, "bin/sh"));
+        Files.delete(baseLayerFile(r, "tmp"));
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            Dockerd.Result broken = d.docker("run", "--rm", "--network", "none", nameOfApp.get("kiosk"), "sh", "-c", "echo x");
+            assertFalse(broken.ok(), "without bin/sh nothing starts: " + broken);
+        }
+        assertTrue(RepairIt.codes(r, true).contains(dev.dockfsck.checker.FindingCode.LAYER_ENTRY_MISMATCH));
+        Path state = work.resolve("entries/state");
+
+        RepairIt.Repaired rep = RepairIt.repair(r, state, "--deep", "--app-store", store.toString());
+        assertEquals(1, rep.exit(), "errors corrected");
+        assertEquals(1, rep.actions(HealLayerFiles.class), String.valueOf(rep.plan()));
+        assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
+        assertEquals(0, rep.actions(RecordPendingRestore.class), "no image to re-inject");
+        assertEquals("busybox", Files.readSymbolicLink(baseLayerFile(r, "bin/sh")).toString());
+        assertEquals(01777, (int) Files.getAttribute(baseLayerFile(r, "tmp"), "unix:mode") & 07777);
         RepairIt.assertCleanDeep(r);
 
         try (Dockerd d = RepairIt.dockerdOn(r)) {

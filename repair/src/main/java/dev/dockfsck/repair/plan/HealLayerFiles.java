@@ -27,22 +27,38 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Heals a layer in place: rewrites exactly its damaged regular files under {@code diff/} from the
  * app store's copy of the layer (the blob whose uncompressed stream has the layer's diffID), with
- * owner, mode and mtime as in the tar, and re-links hard links to them. Nothing is put in place
- * before the whole blob has been read and proven to hash to the diffID: files are first written
- * to temp names beside their targets (fsynced), then renamed over them. The layer keeps its
- * chainID and cache-id, so every image and container on it stays valid.
+ * owner, mode and mtime as in the tar, re-links hard links to them, and recreates its lost
+ * entries without content (directories, symbolic links, hard links, empty files) as the tar
+ * records them. Nothing is put in place before the whole blob has been read and proven to hash to
+ * the diffID: files are first written to temp names beside their targets (fsynced), then renamed
+ * over them. The layer keeps its chainID and cache-id, so every image and container on it stays
+ * valid. Extended attributes are not restored (Java reaches only the user namespace).
  *
  * @param diffDir  root-relative {@code overlay2/<cache-id>/diff}
  * @param appStore where the blob comes from (for messages when a rerun lacks it)
  * @param files    the damaged files, as named in the layer tar
+ * @param entries  the lost entries without content, as named in the layer tar (no trailing '/')
  */
 public record HealLayerFiles(String chainId, String diffDir, String diffId, String appStore, List<String> files,
-                             List<String> reasons) implements Action {
+                             List<String> entries, List<String> reasons) implements Action {
     private static final String TEMP_PREFIX = ".dockfsck-heal-";
+
+    public HealLayerFiles {
+        files = files == null ? List.of() : List.copyOf(files);
+        entries = entries == null ? List.of() : List.copyOf(entries); // a journal from before entries were healed
+        reasons = reasons == null ? List.of() : List.copyOf(reasons);
+    }
+
+    /** Heals regular files only. */
+    public HealLayerFiles(String chainId, String diffDir, String diffId, String appStore, List<String> files,
+                          List<String> reasons) {
+        this(chainId, diffDir, diffId, appStore, files, List.of(), reasons);
+    }
 
     @Override
     public String describe() {
-        return "heal " + files.size() + " file(s) of layer " + chainId + " from " + appStore;
+        return "heal " + files.size() + " file(s)" + (entries.isEmpty() ? "" : " and " + entries.size() + " entr"
+                + (entries.size() == 1 ? "y" : "ies") + " without content") + " of layer " + chainId + " from " + appStore;
     }
 
     @Override
@@ -51,6 +67,8 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
                 + " needs the app store " + appStore + ": run again with --app-store " + appStore));
         RootedFs fs = ctx.fs();
         Set<String> wanted = new HashSet<>(files);
+        Set<String> wantedEntries = new HashSet<>(entries);
+        Map<String, TarArchiveEntry> entryMeta = new LinkedHashMap<>(); // tar order: parents first
         Map<String, Path> staged = new LinkedHashMap<>();
         Map<String, TarArchiveEntry> meta = new LinkedHashMap<>();
         Map<String, String> hardlinks = new LinkedHashMap<>();
@@ -60,6 +78,9 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 String name = normalize(e.getName());
+                if (wantedEntries.contains(name) && !entryMeta.containsKey(name)) {
+                    entryMeta.put(name, e);
+                }
                 if (e.isLink() && wanted.contains(normalize(e.getLinkName()))) {
                     hardlinks.put(name, normalize(e.getLinkName()));
                 }
@@ -67,8 +88,11 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
                     continue;
                 }
                 Path target = fs.resolve(diffDir + "/" + name);
-                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
-                Files.createDirectories(target.getParent());
+                // beside the target; in diff/ itself when its directory was lost too (nothing may be
+                // created in the layer's tree before the blob is proven: the directory comes later)
+                Path tmp = Files.isDirectory(target.getParent(), LinkOption.NOFOLLOW_LINKS)
+                        ? target.resolveSibling(TEMP_PREFIX + target.getFileName())
+                        : fs.resolve(diffDir).resolve(TEMP_PREFIX + staged.size() + "-" + target.getFileName());
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS);
                      OutputStream out = Channels.newOutputStream(ch)) {
@@ -94,16 +118,25 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
         }
         List<String> missing = new ArrayList<>(wanted);
         missing.removeAll(staged.keySet());
-        if (!missing.isEmpty()) {
+        List<String> missingEntries = new ArrayList<>(wantedEntries);
+        missingEntries.removeAll(entryMeta.keySet());
+        entryMeta.values().stream().filter(e -> !e.isDirectory() && !e.isSymbolicLink() && !e.isLink()
+                && !(e.isFile() && e.getSize() == 0)).forEach(e -> missingEntries.add(normalize(e.getName()) + " (a "
+                + (e.isFIFO() ? "FIFO" : e.isCharacterDevice() || e.isBlockDevice() ? "device" : "file with content")
+                + " there)"));
+        if (!missing.isEmpty() || !missingEntries.isEmpty()) {
             for (Path tmp : staged.values()) {
                 Files.deleteIfExists(tmp);
             }
-            throw new IOException("healing layer " + chainId + ": the app store's copy has no regular file " + missing);
+            throw new IOException("healing layer " + chainId + ": the app store's copy has no regular file " + missing
+                    + (missingEntries.isEmpty() ? "" : " and no entry to recreate for " + missingEntries));
         }
+        recreate(fs, entryMeta);
         for (Map.Entry<String, Path> s : staged.entrySet()) {
             Path target = fs.resolve(diffDir + "/" + s.getKey());
             TarArchiveEntry e = meta.get(s.getKey());
             setMetadata(s.getValue(), e);
+            Files.createDirectories(target.getParent()); // proven now; a tar may leave parents implicit
             Files.move(s.getValue(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             RootedFs.fsyncDir(target.getParent());
         }
@@ -117,6 +150,64 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             RootedFs.fsyncDir(link.getParent());
         }
         return 0;
+    }
+
+    /**
+     * Recreates lost entries without content as the tar records them, parents first; directories
+     * get their mtime last (their children change it). Idempotent: what a first run already made
+     * is kept or replaced atomically.
+     */
+    private void recreate(RootedFs fs, Map<String, TarArchiveEntry> entryMeta) throws IOException {
+        List<Map.Entry<Path, TarArchiveEntry>> dirs = new ArrayList<>();
+        for (Map.Entry<String, TarArchiveEntry> en : entryMeta.entrySet()) {
+            Path target = fs.resolve(diffDir + "/" + en.getKey());
+            TarArchiveEntry e = en.getValue();
+            Files.createDirectories(target.getParent());
+            if (e.isDirectory()) {
+                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(target);
+                }
+                setOwnerAndMode(target, e, true);
+                dirs.add(Map.entry(target, e));
+            } else if (e.isSymbolicLink()) {
+                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
+                Files.deleteIfExists(tmp);
+                Files.createSymbolicLink(tmp, tmp.getFileSystem().getPath(e.getLinkName()));
+                setOwnerAndMode(tmp, e, false);
+                Files.getFileAttributeView(tmp, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(FileTime.from(e.getModTime().toInstant()), null, null);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else if (e.isLink()) {
+                Path to = fs.resolve(diffDir + "/" + normalize(e.getLinkName()));
+                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
+                Files.deleteIfExists(tmp);
+                Files.createLink(tmp, to);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
+                Files.deleteIfExists(tmp);
+                Files.createFile(tmp);
+                setMetadata(tmp, e);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            RootedFs.fsyncDir(target.getParent());
+        }
+        for (int i = dirs.size() - 1; i >= 0; i--) {
+            Files.setLastModifiedTime(dirs.get(i).getKey(), FileTime.from(dirs.get(i).getValue().getModTime().toInstant()));
+            RootedFs.fsyncDir(dirs.get(i).getKey());
+        }
+    }
+
+    private static void setOwnerAndMode(Path p, TarArchiveEntry e, boolean mode) throws IOException {
+        try {
+            Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+            if (mode) {
+                Files.setAttribute(p, "unix:mode", e.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException ex) {
+            // a file system without unix attributes (tests on jimfs)
+        }
     }
 
     private static void setMetadata(Path p, TarArchiveEntry e) throws IOException {

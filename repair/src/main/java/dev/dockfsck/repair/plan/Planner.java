@@ -67,6 +67,11 @@ public final class Planner {
 
     /** Damage kinds healing can undo: the data of regular files, never their type or name. */
     private static final Set<String> HEALABLE_KINDS = Set.of("missing", "wrong_size", "content_differs");
+    /** Lost entries without content healing can recreate from the tar (a FIFO needs mkfifo: not from Java). */
+    private static final Set<String> HEALABLE_ENTRIES = Set.of("directory", "symlink", "hardlink", "empty_file");
+    /** The findings a heal action cures. */
+    private static final Set<FindingCode> HEALED_CODES = EnumSet.of(FindingCode.LAYER_CONTENT_MISMATCH,
+            FindingCode.LAYER_ENTRY_MISMATCH);
 
     private final Report report;
     private final DataRoot store;
@@ -291,8 +296,9 @@ public final class Planner {
     }
 
     /**
-     * A heal action for a layer whose only fatal damage is regular-file content that the app store
-     * holds an intact copy of; empty otherwise (then the layer is removed and re-injected).
+     * A heal action for a layer whose only fatal damage is regular-file content and lost entries
+     * without content (directories, links, empty files) that the app store holds an intact copy
+     * of; empty otherwise (then the layer is removed and re-injected).
      */
     private Optional<HealLayerFiles> heal(Layer l) {
         if (options.blobs().isEmpty() || l.diffId().optional().isEmpty()) {
@@ -301,28 +307,59 @@ public final class Planner {
         Subject s = Subject.layer(l.chainId());
         List<Finding> mine = bySubject.getOrDefault(s, List.of());
         Optional<Finding> mismatch = mine.stream().filter(f -> f.code() == FindingCode.LAYER_CONTENT_MISMATCH).findFirst();
-        if (mismatch.isEmpty()) {
+        Optional<Finding> lost = mine.stream().filter(f -> f.code() == FindingCode.LAYER_ENTRY_MISMATCH).findFirst();
+        if (mismatch.isEmpty() && lost.isEmpty()) {
             return Optional.empty();
         }
         boolean otherFatal = mine.stream().anyMatch(f -> f.severity() == Severity.ERROR && f.code().damaging()
-                && f.code() != FindingCode.LAYER_CONTENT_MISMATCH && !IN_PLACE.contains(f.code()) && !isSizeOnly(f));
+                && !HEALED_CODES.contains(f.code()) && !IN_PLACE.contains(f.code()) && !isSizeOnly(f));
         Optional<OverlayDir> dir = l.cacheId().optional().flatMap(id -> store.overlay2().dir(id));
         if (otherFatal || dir.isEmpty()) {
             return Optional.empty();
         }
-        Map<String, Object> ev = mismatch.get().evidence();
-        if (!(ev.get("damaged_files") instanceof List<?> files) || files.isEmpty()
-                || !Integer.valueOf(files.size()).equals(ev.get("damaged_files_total"))) {
+        Optional<List<String>> names = mismatch.isEmpty() ? Optional.of(List.of())
+                : healable(mismatch.get().evidence(), "damaged_files", "damaged_files_total",
+                        m -> HEALABLE_KINDS.contains(String.valueOf(m.get("kind"))));
+        Optional<List<String>> entries = lost.isEmpty() ? Optional.of(List.of())
+                : healable(lost.get().evidence(), "damaged_entries", "damaged_entries_total",
+                        m -> "missing".equals(String.valueOf(m.get("kind")))
+                                && HEALABLE_ENTRIES.contains(String.valueOf(m.get("expected"))));
+        if (names.isEmpty() || entries.isEmpty()) {
+            return Optional.empty();
+        }
+        Digest diffId = l.diffId().optional().orElseThrow();
+        LayerBlobSource src = options.blobs().get();
+        if (src.blobFor(diffId).isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> reasons = new ArrayList<>();
+        mismatch.ifPresent(f -> reasons.add(FindingCode.LAYER_CONTENT_MISMATCH + " " + s));
+        lost.ifPresent(f -> reasons.add(FindingCode.LAYER_ENTRY_MISMATCH + " " + s));
+        return Optional.of(new HealLayerFiles(l.chainId().toString(), rel(dir.get().diffDir()), diffId.toString(),
+                src.location(), names.get(), entries.get(), reasons));
+    }
+
+    /**
+     * The names of a damage list in a finding's evidence when every one of them can be healed
+     * (complete list, each accepted by {@code ok}, each a plain relative path); empty otherwise.
+     */
+    private static Optional<List<String>> healable(Map<String, Object> ev, String listKey, String totalKey,
+                                                   java.util.function.Predicate<Map<?, ?>> ok) {
+        if (!(ev.get(listKey) instanceof List<?> items) || items.isEmpty()
+                || !Integer.valueOf(items.size()).equals(ev.get(totalKey))) {
             return Optional.empty();
         }
         List<String> names = new ArrayList<>();
-        for (Object o : files) {
-            if (!(o instanceof Map<?, ?> m) || !HEALABLE_KINDS.contains(String.valueOf(m.get("kind")))) {
+        for (Object o : items) {
+            if (!(o instanceof Map<?, ?> m) || !ok.test(m)) {
                 return Optional.empty();
             }
             String name = String.valueOf(m.get("name"));
             while (name.startsWith("./")) {
                 name = name.substring(2);
+            }
+            while (name.endsWith("/")) {
+                name = name.substring(0, name.length() - 1);
             }
             List<String> parts = List.of(name.split("/", -1));
             if (name.contains("\\x") || name.isEmpty() || name.startsWith("/") || parts.contains("..")
@@ -331,18 +368,12 @@ public final class Planner {
             }
             names.add(name);
         }
-        Digest diffId = l.diffId().optional().orElseThrow();
-        LayerBlobSource src = options.blobs().get();
-        if (src.blobFor(diffId).isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new HealLayerFiles(l.chainId().toString(), rel(dir.get().diffDir()), diffId.toString(),
-                src.location(), names, List.of(FindingCode.LAYER_CONTENT_MISMATCH + " " + s)));
+        return Optional.of(names);
     }
 
     private boolean fatal(Subject s) {
         for (Finding f : bySubject.getOrDefault(s, List.of())) {
-            if (f.code() == FindingCode.LAYER_CONTENT_MISMATCH && s.kind() == Subject.Kind.LAYER
+            if (HEALED_CODES.contains(f.code()) && s.kind() == Subject.Kind.LAYER
                     && healed.contains(Digest.parse(s.id()))) {
                 continue;
             }

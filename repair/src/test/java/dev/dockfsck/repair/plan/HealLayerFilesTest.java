@@ -148,6 +148,74 @@ class HealLayerFilesTest {
         assertEquals(0755, (int) Files.getAttribute(baseFile("bin/busybox"), "unix:mode") & 07777);
     }
 
+    private Path appFile(String name) {
+        StoreIds.LayerIds app = ids.layer(ids.imageByTag(SampleSet.A).chainIds().get(1));
+        return root.resolve("overlay2").resolve(app.cacheId()).resolve("diff").resolve(name);
+    }
+
+    /**
+     * Lost entries without content (a symlink, a hard link, a sticky dir, a PAX-long symlink, an
+     * empty file, an owned dir with a file in it) are recreated from the app store's tar as it
+     * records them, in the same heal as the lost file; nothing is removed.
+     */
+    @Test
+    void lostEntriesWithoutContentAreRecreatedAsTheTarRecordsThem() throws Exception {
+        Object busyboxInode = Files.getAttribute(baseFile("bin/busybox"), "unix:ino");
+        Files.delete(baseFile("bin/sh"));
+        Files.delete(baseFile("bin/ls"));
+        Files.delete(baseFile("tmp"));
+        Files.delete(appFile("opt/app/long-target"));
+        Files.delete(appFile("opt/app/empty"));
+        Files.delete(appFile("home/app/.profile"));
+        Files.delete(appFile("home/app"));
+        // the blob fails its proof: nothing at all appears in the layer, not even the lost directory
+        tars.corrupt = true;
+        HealLayerFiles app = Planner.plan(deepCheck(), new Planner.Options(false, Map.of(), Optional.of(tars))).actions()
+                .stream().filter(a -> a instanceof HealLayerFiles h && h.entries().contains("home/app"))
+                .map(a -> (HealLayerFiles) a).findFirst().orElseThrow();
+        assertEquals(List.of("home/app/.profile"), app.files(), "the file in the lost directory is healed in the same action");
+        ApplyContext ctx = new ApplyContext(new RootedFs(root), tmp.resolve("state"), Optional.of(tars));
+        assertThrows(IOException.class, () -> app.apply(ctx));
+        assertFalse(Files.exists(appFile("home/app"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        try (var s = Files.list(appFile(""))) {
+            assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".dockfsck-heal-")), "no temp left");
+        }
+        tars.corrupt = false;
+        Report before = deepCheck();
+        assertEquals(2, before.findings(dev.dockfsck.checker.FindingCode.LAYER_ENTRY_MISMATCH).size(), before.findings().toString());
+        Plan plan = Planner.plan(before, new Planner.Options(false, Map.of(), Optional.of(tars)));
+        List<HealLayerFiles> heals = plan.actions().stream().filter(a -> a instanceof HealLayerFiles)
+                .map(a -> (HealLayerFiles) a).toList();
+        assertEquals(2, heals.size(), plan.actions().toString());
+        assertTrue(plan.actions().stream().noneMatch(a -> a instanceof RemoveLayer || a instanceof RemovePath
+                || a instanceof RecordPendingRestore), "nothing is removed: " + plan.actions());
+        assertEquals(List.of(List.of("bin/ls", "bin/sh", "tmp"), List.of("home/app", "opt/app/empty", "opt/app/long-target")),
+                heals.stream().map(h -> h.entries().stream().sorted().toList()).sorted((x, y) -> x.get(0).compareTo(y.get(0))).toList());
+        apply(plan);
+        Report after = deepCheck();
+        assertTrue(after.clean(), after.findings().toString());
+        assertEquals("busybox", Files.readSymbolicLink(baseFile("bin/sh")).toString());
+        assertEquals(busyboxInode, Files.getAttribute(baseFile("bin/ls"), "unix:ino"), "bin/ls is a hard link to busybox again");
+        assertEquals(01777, (int) Files.getAttribute(baseFile("tmp"), "unix:mode") & 07777);
+        assertEquals("t".repeat(150), Files.readSymbolicLink(appFile("opt/app/long-target")).toString());
+        assertEquals(0, Files.size(appFile("opt/app/empty")));
+        assertEquals(1000, Files.getAttribute(appFile("home/app"), "unix:uid"));
+        assertEquals(0750, (int) Files.getAttribute(appFile("home/app"), "unix:mode") & 07777);
+        assertEquals("export A=1\n", Files.readString(appFile("home/app/.profile")));
+
+        // a second run (a resume after a crash) finds everything in place and changes nothing
+        apply(plan);
+        assertTrue(deepCheck().clean());
+    }
+
+    @Test
+    void aLostFifoCannotBeRecreatedFromJava() throws Exception {
+        Files.delete(appFile("opt/app/fifo"));
+        Plan plan = Planner.plan(deepCheck(), new Planner.Options(true, Map.of(), Optional.of(tars)));
+        assertTrue(plan.actions().stream().noneMatch(a -> a instanceof HealLayerFiles), plan.actions().toString());
+        assertTrue(plan.actions().stream().anyMatch(a -> a instanceof RemoveLayer));
+    }
+
     @Test
     void aBlobThatDoesNotProveItselfChangesNothing() throws Exception {
         Files.write(baseFile("bin/busybox"), new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
