@@ -102,16 +102,24 @@ class AppStoreRepairIT {
         }
         Path busybox = baseLayerFile(r, "bin/busybox");
         Files.write(busybox, new byte[0]);
-        Path state = work.resolve("heal/state");
 
-        RepairIt.Repaired rep = RepairIt.repair(r, state, "--deep", "--app-store", store.toString());
+        healsInPlace(r, "heal");
+        assertArrayEquals(SampleSet.busybox(), Files.readAllBytes(busybox));
+        everythingRunsAsBefore(r, before);
+    }
+
+    /** {@code repair --deep --app-store}: one heal action, nothing removed, nothing to re-inject. */
+    private void healsInPlace(Path r, String name) throws IOException {
+        RepairIt.Repaired rep = RepairIt.repair(r, work.resolve(name).resolve("state"), "--deep", "--app-store", store.toString());
         assertEquals(1, rep.exit(), "errors corrected");
         assertEquals(1, rep.actions(HealLayerFiles.class), String.valueOf(rep.plan()));
         assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
         assertEquals(0, rep.actions(RecordPendingRestore.class), "no image to re-inject");
-        assertArrayEquals(SampleSet.busybox(), Files.readAllBytes(busybox));
-        RepairIt.assertCleanDeep(r);
+    }
 
+    /** The deep check is clean; dockerd holds the same images, every app runs and so does the old container. */
+    private void everythingRunsAsBefore(Path r, Map<String, String> before) throws IOException {
+        RepairIt.assertCleanDeep(r);
         try (Dockerd d = RepairIt.dockerdOn(r)) {
             assertEquals(before, imageState(d, nameOfApp.values()), "no image was removed or re-loaded");
             for (String app : APPS) {
@@ -142,26 +150,11 @@ class AppStoreRepairIT {
             assertFalse(broken.ok(), "without bin/sh nothing starts: " + broken);
         }
         assertTrue(RepairIt.codes(r, true).contains(dev.dockfsck.checker.FindingCode.LAYER_ENTRY_MISMATCH));
-        Path state = work.resolve("entries/state");
 
-        RepairIt.Repaired rep = RepairIt.repair(r, state, "--deep", "--app-store", store.toString());
-        assertEquals(1, rep.exit(), "errors corrected");
-        assertEquals(1, rep.actions(HealLayerFiles.class), String.valueOf(rep.plan()));
-        assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
-        assertEquals(0, rep.actions(RecordPendingRestore.class), "no image to re-inject");
+        healsInPlace(r, "entries");
         assertEquals("busybox", Files.readSymbolicLink(baseLayerFile(r, "bin/sh")).toString());
         assertEquals(01777, (int) Files.getAttribute(baseLayerFile(r, "tmp"), "unix:mode") & 07777);
-        RepairIt.assertCleanDeep(r);
-
-        try (Dockerd d = RepairIt.dockerdOn(r)) {
-            assertEquals(before, imageState(d, nameOfApp.values()), "no image was removed or re-loaded");
-            for (String app : APPS) {
-                RepairIt.assertRuns(d, nameOfApp.get(app), SAMPLE_OF_APP.get(app));
-            }
-            Dockerd.Result started = d.docker("start", "-a", containerId);
-            assertTrue(started.ok(), started.stderr());
-            assertEquals(RepairIt.EXPECTED.get(SampleSet.C), started.stdout(), "the container runs on the healed layer");
-        }
+        everythingRunsAsBefore(r, before);
     }
 
     @Test
