@@ -11,8 +11,11 @@ import dev.dockfsck.model.overlay.ShortLink;
 
 /**
  * {@code OVERLAY_SYMLINK_DANGLING}: an {@code overlay2/l/} entry that does not point at its dir's
- * {@code diff}. On a dir in use it is an error (mounts get the wrong or no layer); an {@code l/}
- * entry pointing at no existing dir at all is a leftover (warning, subject = the path).
+ * {@code diff} (subject = the dir's layer or container), or that points at no existing dir at all
+ * (a leftover, subject = the path). A warning either way: no power cut leaves a symlink pointing
+ * elsewhere (symlinks are created whole), so on a dir in use it means tampering or file-system
+ * damage; repair recreates the link in place. That mounts naming such a link get the wrong files
+ * deserves an error code of its own (a noted gap, not yet split).
  */
 public final class OverlaySymlinkDanglingRule implements OverlayRule, StoreRule {
     @Override
