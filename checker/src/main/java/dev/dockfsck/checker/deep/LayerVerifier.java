@@ -536,6 +536,9 @@ public final class LayerVerifier {
             if (want == null || isWhiteout(name) || isRoot(name)) {
                 return;
             }
+            if (header[156] == 0 && name[name.length - 1] == '/') {
+                want = EntryType.DIRECTORY; // an old-style directory, as Go's archive/tar reads it
+            }
             resolver.resolve(name, o, true);
             if (o.kind != null) {
                 damagedEntries.add(new DamagedFile(r.displayName(), o.kind, 0, -1,

@@ -106,6 +106,13 @@ class LayerVerifierTest {
         assertEquals(4, fs.get(0).evidence().get("damaged_entries_total"));
         assertEquals("diff", fs.get(0).path());
 
+        // an old-style directory (typeflag NUL, trailing '/') is a directory
+        TestLayer.Built old = new TestLayer().oldStyleDir("od").file("od/f", "1").oldStyleDir("od/sub").build(tmp.resolve("old"));
+        assertEquals(List.of(), verify(old.job()).damagedEntries());
+        Files.delete(old.diffDir().resolve("od/sub"));
+        assertEquals(List.of("od/sub/: missing (expected a directory)"),
+                verify(old.job()).damagedEntries().stream().map(DamagedFile::toEntryString).toList());
+
         // a content file damaged as well: both findings, each with its own list
         Files.writeString(d.resolve("a/f"), "y");
         List<dev.dockfsck.checker.Finding> both = verify(b.job()).toFindings(tmp);

@@ -33,6 +33,12 @@ final class TestLayer {
         return this;
     }
 
+    /** A directory as old tars wrote it: typeflag NUL and a trailing '/' (Go reads it as a directory). */
+    TestLayer oldStyleDir(String name) {
+        entries.add(new Entry(b(name.endsWith("/") ? name : name + "/"), '\0', new byte[0], ""));
+        return this;
+    }
+
     TestLayer file(String name, byte[] content) {
         return file(b(name), content);
     }
@@ -92,7 +98,7 @@ final class TestLayer {
                         + " from Java in this JVM: create it with a shell");
             }
             switch (e.type) {
-                case '5' -> Files.createDirectories(p);
+                case '5', '\0' -> Files.createDirectories(p);
                 case '0' -> {
                     Files.createDirectories(p.getParent());
                     Files.write(p, e.content);
