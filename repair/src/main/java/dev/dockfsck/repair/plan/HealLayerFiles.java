@@ -57,8 +57,14 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
 
     @Override
     public String describe() {
-        return "heal " + files.size() + " file(s)" + (entries.isEmpty() ? "" : " and " + entries.size() + " entr"
-                + (entries.size() == 1 ? "y" : "ies") + " without content") + " of layer " + chainId + " from " + appStore;
+        List<String> what = new ArrayList<>();
+        if (!files.isEmpty() || entries.isEmpty()) {
+            what.add(files.size() + " file(s)");
+        }
+        if (!entries.isEmpty()) {
+            what.add(entries.size() + " lost entr" + (entries.size() == 1 ? "y" : "ies") + " without content");
+        }
+        return "heal " + String.join(" and ", what) + " of layer " + chainId + " from " + appStore;
     }
 
     @Override
