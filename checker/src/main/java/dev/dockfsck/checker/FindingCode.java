@@ -53,6 +53,11 @@ public enum FindingCode {
                     + "argument\"; containers created before keep working"),
     OVERLAY_SYMLINK_MISSING(Severity.ERROR, true,
             "\"error creating overlay mount to .../merged: no such file or directory\" when a container on it starts"),
+    OVERLAY_SYMLINK_WRONG(Severity.ERROR, true,
+            "the dir's overlay2/l/ entry points at another dir's files, at nothing, or is not a symbolic link: mounts "
+                    + "that name it (every container on the layer) fail (\"error creating overlay mount ...: too many "
+                    + "levels of symbolic links\" when it points into another of their layers, \"no such file or "
+                    + "directory\" when at nothing) or silently get the other dir's files"),
     OVERLAY_SYMLINK_DANGLING(Severity.WARNING, false,
             "an l/ symlink points at nothing: mounts that name it fail with \"no such file or directory\""),
     OVERLAY_LOWER_INVALID(Severity.ERROR, Reach.CREATED_ON_IT,
@@ -65,7 +70,9 @@ public enum FindingCode {
     IMAGE_CONFIG_INVALID(Severity.ERROR, true,
             "dockerd drops the image at start: \"invalid image ... failed to verify\" or a JSON error; it is gone from docker images"),
     IMAGE_LAYER_MISSING(Severity.ERROR, true,
-            "dockerd drops the image at start: \"layer does not exist, not restoring image <id>\"; docker run of it fails"),
+            "a layer of the image is missing or damaged: when it is not registered or dockerd cannot load it, dockerd "
+                    + "drops the image at start (\"layer does not exist, not restoring image <id>\"); when it is loaded "
+                    + "but its files or overlay2 dir are damaged, docker run of the image fails or runs on damaged files"),
 
     // ---- references ----
     REPOSITORIES_INVALID(Severity.ERROR, true,

@@ -10,12 +10,12 @@ import dev.dockfsck.model.overlay.OverlayDir;
 import dev.dockfsck.model.overlay.ShortLink;
 
 /**
- * {@code OVERLAY_SYMLINK_DANGLING}: an {@code overlay2/l/} entry that does not point at its dir's
- * {@code diff} (subject = the dir's layer or container), or that points at no existing dir at all
- * (a leftover, subject = the path). A warning either way: no power cut leaves a symlink pointing
- * elsewhere (symlinks are created whole), so on a dir in use it means tampering or file-system
- * damage; repair recreates the link in place. That mounts naming such a link get the wrong files
- * deserves an error code of its own (a noted gap, not yet split).
+ * {@code overlay2/l/} entries that do not point where they must: {@code OVERLAY_SYMLINK_WRONG}
+ * (error) for the entry of a dir in use that points at another dir's files, at nothing, or is not
+ * a symbolic link (subject = the dir's layer or container: mounts naming it get the wrong files);
+ * {@code OVERLAY_SYMLINK_DANGLING} (warning) for an entry pointing at no existing dir at all that
+ * no dir in use names (a leftover, subject = the path). No power cut leaves a symlink pointing
+ * elsewhere (symlinks are created whole): the first means tampering or file-system damage.
  */
 public final class OverlaySymlinkDanglingRule implements OverlayRule, StoreRule {
     @Override
@@ -23,19 +23,25 @@ public final class OverlaySymlinkDanglingRule implements OverlayRule, StoreRule 
         dir.link().optional().map(link -> ctx.store().overlay2().links().get(link)).ifPresent(sl -> {
             String expected = "../" + dir.id() + "/diff";
             if (sl.target().isEmpty() || !sl.target().get().equals(expected)) {
-                ctx.report(FindingCode.OVERLAY_SYMLINK_DANGLING, owner.subject(), sl.path(),
+                ctx.report(FindingCode.OVERLAY_SYMLINK_WRONG, owner.subject(), sl.path(),
                         owner.what() + ": overlay2/l/" + sl.name() + " " + describe(sl) + ", not at " + expected,
                         evidence("link", sl.name(), "target", sl.target().orElse(""), "expected", expected));
             }
         });
     }
 
-    /** l/ entries whose target dir does not exist. */
+    /** l/ entries whose target dir does not exist (run after the per-dir check: those it named are not leftovers). */
     @Override
     public void check(CheckContext ctx) {
+        java.util.Set<Object> namedByADirInUse = new java.util.HashSet<>();
+        for (dev.dockfsck.checker.Finding f : ctx.findings()) {
+            if (f.code() == FindingCode.OVERLAY_SYMLINK_WRONG) {
+                namedByADirInUse.add(f.evidence().get("link"));
+            }
+        }
         for (ShortLink sl : ctx.store().overlay2().links().values()) {
             boolean points = sl.targetDirId().flatMap(id -> ctx.store().overlay2().dir(id)).isPresent();
-            if (!points) {
+            if (!points && !namedByADirInUse.contains(sl.name())) {
                 ctx.add(dev.dockfsck.checker.Finding.of(FindingCode.OVERLAY_SYMLINK_DANGLING,
                         Subject.path(ctx.rel(sl.path())), ctx.rel(sl.path()),
                         "overlay2/l/" + sl.name() + " " + describe(sl), evidence("link", sl.name(),

@@ -11,7 +11,9 @@ import static dev.dockfsck.checker.FindingCode.IMAGE_LAYER_MISSING;
 import static dev.dockfsck.checker.FindingCode.LAYER_FILE_INVALID;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_LINK_INVALID;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_LOWER_INVALID;
+import static dev.dockfsck.checker.FindingCode.OVERLAY_SYMLINK_WRONG;
 import static dev.dockfsck.checker.it.GoldenCopy.APP;
+import static dev.dockfsck.checker.it.GoldenCopy.EMPTY;
 import static dev.dockfsck.checker.it.GoldenCopy.IMG_A;
 import static dev.dockfsck.checker.it.GoldenCopy.IMG_B;
 import static dev.dockfsck.checker.it.GoldenCopy.PATCH;
@@ -117,6 +119,29 @@ class DockerdAgreesIT {
         try (Dockerd d = Dockerd.start(tmp.resolve("work2"), g.root)) {
             String all = d.dockerOk("ps", "-a", "--format", "{{.Names}}");
             assertTrue(all.contains("golden-ctr"), all);
+        }
+    }
+
+    /**
+     * The l/ entry of B's top layer pointing into B's empty middle layer: dockerd still lists B,
+     * but no container of B can mount it any more (overlayfs refuses a lower dir given twice).
+     */
+    @Test
+    void aShortLinkPointingIntoAnotherDirGivesContainersTheWrongFiles() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        String link = g.link(SMALL);
+        Path l = g.root.resolve("overlay2/l/" + link);
+        Files.delete(l);
+        Files.createSymbolicLink(l, Path.of("../" + g.cacheId(EMPTY) + "/diff"));
+        exactly(check(g.root), f(OVERLAY_SYMLINK_WRONG, layer(SMALL), "overlay2/l/" + link, image(IMG_B)),
+                f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)));
+        try (Dockerd d = Dockerd.start(tmp.resolve("work"), g.root)) {
+            String images = d.dockerOk("images", "--format", "{{.Repository}}:{{.Tag}}");
+            assertTrue(images.contains(SampleSet.B), "dockerd does not drop B: " + images);
+            Dockerd.Result r = d.docker("run", "--rm", "--network", "none", SampleSet.B, "cat", "/srv/index.html");
+            assertFalse(r.ok(), r.toString());
+            assertTrue(r.stderr().contains("error creating overlay mount") && r.stderr().contains("too many levels of symbolic links"),
+                    r.toString());
         }
     }
 

@@ -27,6 +27,7 @@ import static dev.dockfsck.checker.FindingCode.OVERLAY_DIFF_MISSING;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_LINK_INVALID;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_LOWER_INVALID;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_SYMLINK_DANGLING;
+import static dev.dockfsck.checker.FindingCode.OVERLAY_SYMLINK_WRONG;
 import static dev.dockfsck.checker.FindingCode.OVERLAY_SYMLINK_MISSING;
 import static dev.dockfsck.checker.FindingCode.REFERENCE_TARGET_MISSING;
 import static dev.dockfsck.checker.FindingCode.REPOSITORIES_INVALID;
@@ -331,6 +332,17 @@ class GoldenDamageIT {
         assertTrue(one(r, OVERLAY_SYMLINK_DANGLING).affects().isEmpty());
     }
 
+    /** The l/ entry of a layer pointing at nothing is that layer's damage, not a leftover as well. */
+    @Test
+    void shortLinkOfALayerPointingAtNothing() throws Exception {
+        String link = g.link(SMALL);
+        Path l = root.resolve("overlay2/l/" + link);
+        Files.delete(l);
+        Files.createSymbolicLink(l, Path.of("../" + "0".repeat(64) + "/diff"));
+        exactly(check(root), f(OVERLAY_SYMLINK_WRONG, layer(SMALL), "overlay2/l/" + link, image(IMG_B)),
+                f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)));
+    }
+
     @Test
     void shortLinkOfALayerPointingIntoAnotherDir() throws Exception {
         String link = g.link(SMALL);
@@ -338,10 +350,10 @@ class GoldenDamageIT {
         Files.delete(l);
         Files.createSymbolicLink(l, Path.of("../" + g.cacheId(EMPTY) + "/diff"));
         Report r = check(root);
-        // the contract (docs/findings.md): a warning, not damage, though a container on B would
-        // mount EMPTY's files in place of SMALL's; repair recreates the link in place
-        exactly(r, f(OVERLAY_SYMLINK_DANGLING, Severity.WARNING, layer(SMALL), "overlay2/l/" + link));
-        Finding f = one(r, OVERLAY_SYMLINK_DANGLING);
+        // a container on B would mount EMPTY's files in place of SMALL's (DockerdAgreesIT)
+        exactly(r, f(OVERLAY_SYMLINK_WRONG, layer(SMALL), "overlay2/l/" + link, image(IMG_B)),
+                f(IMAGE_LAYER_MISSING, image(IMG_B), imageRel(IMG_B), image(IMG_B)));
+        Finding f = one(r, OVERLAY_SYMLINK_WRONG);
         assertEquals("../" + g.cacheId(SMALL) + "/diff", f.evidence().get("expected"));
         assertEquals("../" + g.cacheId(EMPTY) + "/diff", f.evidence().get("target"));
     }

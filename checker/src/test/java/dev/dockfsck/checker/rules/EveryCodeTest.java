@@ -197,6 +197,12 @@ class EveryCodeTest {
             Files.delete(s.p(l));
             return s.above(s.l1, f(OVERLAY_SYMLINK_MISSING, layer(s.l1), l, image(s.imageId), s.ctr()));
         });
+        m.put(FindingCode.OVERLAY_SYMLINK_WRONG, s -> {
+            String l = "overlay2/l/" + s.ids.layer(s.l1).linkId();
+            Files.delete(s.p(l));
+            Files.createSymbolicLink(s.p(l), s.fs.getPath("../" + s.ids.layer(s.l2).cacheId() + "/diff"));
+            return s.above(s.l1, f(FindingCode.OVERLAY_SYMLINK_WRONG, layer(s.l1), l, image(s.imageId), s.ctr()));
+        });
         m.put(OVERLAY_SYMLINK_DANGLING, s -> {
             String l = "overlay2/l/AAAAAAAAAAAAAAAAAAAAAAAAAA";
             Files.createSymbolicLink(s.p(l), s.fs.getPath("../" + "0".repeat(64) + "/diff"));

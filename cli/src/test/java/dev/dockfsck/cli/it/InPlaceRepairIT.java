@@ -135,6 +135,22 @@ class InPlaceRepairIT {
     }
 
     @Test
+    void shortLinkPointingIntoAnotherDirIsPointedBack(@TempDir Path tmp) throws IOException {
+        Path root = copyGolden(tmp);
+        List<Digest> b = chain(SampleSet.B);
+        Path l = root.resolve("overlay2/l").resolve(linkId(root, b.get(2)));
+        String target = Files.readSymbolicLink(l).toString();
+        Files.delete(l);
+        Files.createSymbolicLink(l, Path.of("../" + RepairIt.cacheId(root, b.get(1)) + "/diff"));
+        assertTrue(codes(root, false).contains(FindingCode.OVERLAY_SYMLINK_WRONG));
+
+        RepairIt.Repaired r = repair(root, tmp.resolve("state"));
+
+        assertEquals(target, Files.readSymbolicLink(l).toString());
+        assertKeptAndRuns(r);
+    }
+
+    @Test
     void emptyLowerIsRebuiltFromTheParentChain(@TempDir Path tmp) throws IOException {
         Path root = copyGolden(tmp);
         Path lower = overlayDir(root, chain(SampleSet.A).get(2)).resolve("lower");

@@ -42,7 +42,8 @@ import java.util.TreeSet;
 public final class Planner {
     /** Damage to a layer that in-place fixes cure; anything else damaging means removal. */
     private static final Set<FindingCode> IN_PLACE = EnumSet.of(FindingCode.OVERLAY_LINK_INVALID,
-            FindingCode.OVERLAY_SYMLINK_MISSING, FindingCode.OVERLAY_SYMLINK_DANGLING, FindingCode.OVERLAY_LOWER_INVALID,
+            FindingCode.OVERLAY_SYMLINK_MISSING, FindingCode.OVERLAY_SYMLINK_WRONG, FindingCode.OVERLAY_SYMLINK_DANGLING,
+            FindingCode.OVERLAY_LOWER_INVALID,
             FindingCode.LAYER_PARENT_DAMAGED);
     /** Findings no action cures: reported as left alone unless their subject is removed anyway. */
     private static final Set<FindingCode> NEVER_REPAIRED = EnumSet.of(FindingCode.UNEXPECTED_ENTRY,
