@@ -145,6 +145,20 @@ class DockerdAgreesIT {
         }
     }
 
+    /** dockerd decodes repositories.json with Go's case-blind field matching: a lowercase key is the same store. */
+    @Test
+    void aLowercaseRepositoriesKeyIsReadAsDockerdReadsIt() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        String json = Files.readString(g.repositories());
+        assertTrue(json.startsWith("{\"Repositories\":"), json);
+        Files.writeString(g.repositories(), "{\"repositories\":" + json.substring("{\"Repositories\":".length()));
+        exactly(check(g.root));
+        try (Dockerd d = Dockerd.start(tmp.resolve("work"), g.root)) {
+            String images = d.dockerOk("images", "--format", "{{.Repository}}:{{.Tag}}");
+            assertTrue(images.contains(SampleSet.A) && images.contains(SampleSet.B) && images.contains(SampleSet.C), images);
+        }
+    }
+
     @Test
     void rwDirWithoutWorkAndANegativeSize() throws Exception {
         GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));

@@ -120,30 +120,42 @@ public final class ImageDbReader {
         if (!n.isObject()) {
             return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "not a JSON object"));
         }
-        JsonNode repos = n.get("Repositories");
-        List<Reference> out = new ArrayList<>();
-        if (repos == null || repos.isNull()) {
-            return Parsed.ok(out);
-        }
-        if (!repos.isObject()) {
-            return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "\"Repositories\" is not an object"));
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = repos.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> repo = it.next();
-            if (repo.getValue().isNull()) {
+        // dockerd decodes the file with Go's encoding/json into a struct field "Repositories": keys
+        // match without regard to case, and every matching key decodes into the same map in turn
+        // (a repository named again replaces the earlier one; null empties the map)
+        Map<String, List<Reference>> byRepo = new java.util.LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> top = n.fields(); top.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = top.next();
+            if (!field.getKey().equalsIgnoreCase("Repositories")) {
                 continue;
             }
-            if (!repo.getValue().isObject()) {
-                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "repository " + Texts.quote(repo.getKey()) + " is not an object"));
+            JsonNode repos = field.getValue();
+            if (repos.isNull()) {
+                byRepo.clear();
+                continue;
             }
-            for (Iterator<Map.Entry<String, JsonNode>> refs = repo.getValue().fields(); refs.hasNext(); ) {
-                Map.Entry<String, JsonNode> ref = refs.next();
-                if (!ref.getValue().isTextual()) {
-                    return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "reference " + Texts.quote(ref.getKey()) + " is not a string"));
+            if (!repos.isObject()) {
+                return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, Texts.quote(field.getKey()) + " is not an object"));
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = repos.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> repo = it.next();
+                List<Reference> refsOfRepo = new ArrayList<>();
+                if (!repo.getValue().isNull() && !repo.getValue().isObject()) {
+                    return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "repository " + Texts.quote(repo.getKey()) + " is not an object"));
                 }
-                out.add(new Reference(repo.getKey(), ref.getKey(), ref.getValue().asText()));
+                for (Iterator<Map.Entry<String, JsonNode>> refs = repo.getValue().fields(); refs.hasNext(); ) {
+                    Map.Entry<String, JsonNode> ref = refs.next();
+                    if (!ref.getValue().isTextual()) {
+                        return Parsed.bad(new Defect(Defect.Kind.MALFORMED, p, "reference " + Texts.quote(ref.getKey()) + " is not a string"));
+                    }
+                    refsOfRepo.add(new Reference(repo.getKey(), ref.getKey(), ref.getValue().asText()));
+                }
+                byRepo.remove(repo.getKey());
+                byRepo.put(repo.getKey(), refsOfRepo);
             }
         }
+        List<Reference> out = new ArrayList<>();
+        byRepo.values().forEach(out::addAll);
         return Parsed.ok(out);
     }
 

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,22 @@ class DataRootReaderTest {
         assertTrue(store.layerDb().strays().stream().anyMatch(s -> s.defect().kind() == Defect.Kind.SYMLINK));
         Layer l = store.layerDb().layer(Digest.ofHex(hex("real"))).orElseThrow();
         assertEquals(Defect.Kind.SYMLINK, l.cacheId().failure().orElseThrow().kind());
+    }
+
+    /** As Go's encoding/json decodes into dockerd's struct: keys without regard to case, in turn. */
+    @Test
+    void repositoriesKeyMatchesWithoutRegardToCaseAsDockerdReadsIt() throws Exception {
+        Path p = root.resolve("image/overlay2/repositories.json");
+        String img = "sha256:" + "a".repeat(64);
+        Files.writeString(p, "{\"repositories\":{\"app\":{\"app:1\":\"" + img + "\"}}}");
+        assertEquals(List.of("app:1"), DataRootReader.read(root).repositories().references().optional().orElseThrow()
+                .stream().map(r -> r.ref()).toList());
+        Files.writeString(p, "{\"Repositories\":{\"app\":{\"app:1\":\"" + img + "\"}},\"REPOSITORIES\":{\"app\":{\"app:2\":\""
+                + img + "\"},\"web\":{\"web:1\":\"" + img + "\"}}}");
+        assertEquals(List.of("app:2", "web:1"), DataRootReader.read(root).repositories().references().optional().orElseThrow()
+                .stream().map(r -> r.ref()).toList(), "a repository named again replaces the earlier one");
+        Files.writeString(p, "{\"Repositories\":{\"app\":{\"app:1\":\"" + img + "\"}},\"repositories\":null}");
+        assertEquals(List.of(), DataRootReader.read(root).repositories().references().optional().orElseThrow());
     }
 
     @Test
