@@ -80,6 +80,13 @@ class AppStoreRepairIT {
         return GoldenStore.copy(root, work.resolve(name).resolve("root"));
     }
 
+    /** The apps' images as a dockerd on {@code r} sees them (started and stopped for it). */
+    private Map<String, String> imageState(Path r) throws IOException {
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            return imageState(d, nameOfApp.values());
+        }
+    }
+
     private static Map<String, String> imageState(Dockerd d, Iterable<String> names) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String n : names) {
@@ -96,10 +103,7 @@ class AppStoreRepairIT {
     @Test
     void aZeroLengthBinaryInTheSharedBaseLayerIsHealedInPlaceAndTheContainerStillStarts() throws Exception {
         Path r = copy("heal");
-        Map<String, String> before;
-        try (Dockerd d = RepairIt.dockerdOn(r)) {
-            before = imageState(d, nameOfApp.values());
-        }
+        Map<String, String> before = imageState(r);
         Path busybox = baseLayerFile(r, "bin/busybox");
         Files.write(busybox, new byte[0]);
 
@@ -139,10 +143,7 @@ class AppStoreRepairIT {
     @Test
     void lostEntriesWithoutContentInTheSharedBaseAreRecreatedInPlace() throws Exception {
         Path r = copy("entries");
-        Map<String, String> before;
-        try (Dockerd d = RepairIt.dockerdOn(r)) {
-            before = imageState(d, nameOfApp.values());
-        }
+        Map<String, String> before = imageState(r);
         Files.delete(baseLayerFile(r, "bin/sh"));
         Files.delete(baseLayerFile(r, "tmp"));
         try (Dockerd d = RepairIt.dockerdOn(r)) {
