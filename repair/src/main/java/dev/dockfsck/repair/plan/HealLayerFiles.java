@@ -14,7 +14,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,7 +40,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 public record HealLayerFiles(String chainId, String diffDir, String diffId, String appStore, List<String> files,
                              List<String> entries, List<String> reasons) implements Action {
-    private static final String TEMP_PREFIX = ".dockfsck-heal-";
+    private static final String TEMP_PREFIX = LostEntries.TEMP_PREFIX;
 
     public HealLayerFiles {
         files = files == null ? List.of() : List.copyOf(files);
@@ -83,12 +82,12 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             TarArchiveInputStream tar = new TarArchiveInputStream(layer);
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
-                String name = normalize(e.getName());
+                String name = LostEntries.normalize(e.getName());
                 if (wantedEntries.contains(name) && !entryMeta.containsKey(name)) {
                     entryMeta.put(name, e);
                 }
-                if (e.isLink() && wanted.contains(normalize(e.getLinkName()))) {
-                    hardlinks.put(name, normalize(e.getLinkName()));
+                if (e.isLink() && wanted.contains(LostEntries.normalize(e.getLinkName()))) {
+                    hardlinks.put(name, LostEntries.normalize(e.getLinkName()));
                 }
                 if (!wanted.contains(name) || !e.isFile()) {
                     continue;
@@ -126,8 +125,7 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
         missing.removeAll(staged.keySet());
         List<String> missingEntries = new ArrayList<>(wantedEntries);
         missingEntries.removeAll(entryMeta.keySet());
-        entryMeta.values().stream().filter(e -> !e.isDirectory() && !e.isSymbolicLink() && !e.isLink()
-                && !(e.isFile() && e.getSize() == 0)).forEach(e -> missingEntries.add(normalize(e.getName()) + " (a "
+        entryMeta.values().stream().filter(e -> !LostEntries.makeable(e)).forEach(e -> missingEntries.add(LostEntries.normalize(e.getName()) + " (a "
                 + (e.isFIFO() ? "FIFO" : e.isCharacterDevice() || e.isBlockDevice() ? "device" : "file with content")
                 + " there)"));
         if (!missing.isEmpty() || !missingEntries.isEmpty()) {
@@ -137,11 +135,11 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             throw new IOException("healing layer " + chainId + ": the app store's copy has no regular file " + missing
                     + (missingEntries.isEmpty() ? "" : " and no entry to recreate for " + missingEntries));
         }
-        recreate(fs, entryMeta);
+        LostEntries.recreate(fs, diffDir, entryMeta);
         for (Map.Entry<String, Path> s : staged.entrySet()) {
             Path target = fs.resolve(diffDir + "/" + s.getKey());
             TarArchiveEntry e = meta.get(s.getKey());
-            setMetadata(s.getValue(), e);
+            LostEntries.setMetadata(s.getValue(), e);
             Files.createDirectories(target.getParent()); // proven now; a tar may leave parents implicit
             Files.move(s.getValue(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             RootedFs.fsyncDir(target.getParent());
@@ -156,88 +154,5 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             RootedFs.fsyncDir(link.getParent());
         }
         return 0;
-    }
-
-    /**
-     * Recreates lost entries without content as the tar records them, parents first; directories
-     * get their mtime last (their children change it). Idempotent: what a first run already made
-     * is kept or replaced atomically.
-     */
-    private void recreate(RootedFs fs, Map<String, TarArchiveEntry> entryMeta) throws IOException {
-        List<Map.Entry<Path, TarArchiveEntry>> dirs = new ArrayList<>();
-        for (Map.Entry<String, TarArchiveEntry> en : entryMeta.entrySet()) {
-            Path target = fs.resolve(diffDir + "/" + en.getKey());
-            TarArchiveEntry e = en.getValue();
-            Files.createDirectories(target.getParent());
-            if (e.isDirectory()) {
-                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectory(target);
-                }
-                setOwnerAndMode(target, e, true);
-                dirs.add(Map.entry(target, e));
-            } else if (e.isSymbolicLink()) {
-                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
-                Files.deleteIfExists(tmp);
-                Files.createSymbolicLink(tmp, tmp.getFileSystem().getPath(e.getLinkName()));
-                setOwnerAndMode(tmp, e, false);
-                Files.getFileAttributeView(tmp, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                        .setTimes(FileTime.from(e.getModTime().toInstant()), null, null);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else if (e.isLink()) {
-                Path to = fs.resolve(diffDir + "/" + normalize(e.getLinkName()));
-                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
-                Files.deleteIfExists(tmp);
-                Files.createLink(tmp, to);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                Path tmp = target.resolveSibling(TEMP_PREFIX + target.getFileName());
-                Files.deleteIfExists(tmp);
-                Files.createFile(tmp);
-                setMetadata(tmp, e);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            RootedFs.fsyncDir(target.getParent());
-        }
-        for (int i = dirs.size() - 1; i >= 0; i--) {
-            Files.setLastModifiedTime(dirs.get(i).getKey(), FileTime.from(dirs.get(i).getValue().getModTime().toInstant()));
-            RootedFs.fsyncDir(dirs.get(i).getKey());
-        }
-    }
-
-    private static void setOwnerAndMode(Path p, TarArchiveEntry e, boolean mode) throws IOException {
-        try {
-            Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
-            if (mode) {
-                Files.setAttribute(p, "unix:mode", e.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
-            }
-        } catch (UnsupportedOperationException | IllegalArgumentException ex) {
-            // a file system without unix attributes (tests on jimfs)
-        }
-    }
-
-    private static void setMetadata(Path p, TarArchiveEntry e) throws IOException {
-        try {
-            Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:mode", e.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
-        } catch (UnsupportedOperationException | IllegalArgumentException ex) {
-            // a file system without unix attributes (tests on jimfs): content is what matters
-        }
-        Files.setLastModifiedTime(p, FileTime.from(e.getModTime().toInstant()));
-    }
-
-    private static String normalize(String name) {
-        String n = name;
-        while (n.startsWith("./")) {
-            n = n.substring(2);
-        }
-        while (n.startsWith("/")) {
-            n = n.substring(1);
-        }
-        while (n.endsWith("/")) {
-            n = n.substring(0, n.length() - 1);
-        }
-        return n;
     }
 }
