@@ -150,6 +150,23 @@ class InPlaceRepairIT {
         assertKeptAndRuns(r);
     }
 
+    /** No app store: bin/sh and /tmp lost from the base layer are made again from its tar-split. */
+    @Test
+    void lostEntriesWithoutContentAreRecreatedFromTheTarSplit(@TempDir Path tmp) throws IOException {
+        Path root = copyGolden(tmp);
+        Path base = overlayDir(root, chain(SampleSet.A).get(0)).resolve("diff");
+        Files.delete(base.resolve("bin/sh"));
+        Files.delete(base.resolve("tmp"));
+        assertTrue(codes(root, true).contains(FindingCode.LAYER_ENTRY_MISMATCH));
+
+        RepairIt.Repaired r = repair(root, tmp.resolve("state"), "--deep");
+
+        assertEquals(1, r.actions(dev.dockfsck.repair.plan.RecreateEntries.class), String.valueOf(r.plan()));
+        assertEquals("busybox", Files.readSymbolicLink(base.resolve("bin/sh")).toString());
+        assertEquals(01777, (int) Files.getAttribute(base.resolve("tmp"), "unix:mode") & 07777);
+        assertKeptAndRuns(r);
+    }
+
     @Test
     void emptyLowerIsRebuiltFromTheParentChain(@TempDir Path tmp) throws IOException {
         Path root = copyGolden(tmp);

@@ -19,9 +19,10 @@ import java.util.List;
         @JsonSubTypes.Type(value = RemovePath.class, name = "remove-path"),
         @JsonSubTypes.Type(value = RemoveContainer.class, name = "remove-container"),
         @JsonSubTypes.Type(value = RecordPendingRestore.class, name = "record-pending-restore"),
-        @JsonSubTypes.Type(value = HealLayerFiles.class, name = "heal-layer-files")})
+        @JsonSubTypes.Type(value = HealLayerFiles.class, name = "heal-layer-files"),
+        @JsonSubTypes.Type(value = RecreateEntries.class, name = "recreate-entries")})
 public sealed interface Action permits WriteFile, Symlink, RemoveLayer, RemovePath, RemoveContainer, RecordPendingRestore,
-        HealLayerFiles {
+        HealLayerFiles, RecreateEntries {
     /** One line for a person: what this does. */
     String describe();
 

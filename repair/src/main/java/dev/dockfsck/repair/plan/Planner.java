@@ -301,8 +301,8 @@ public final class Planner {
      * without content (directories, links, empty files) that the app store holds an intact copy
      * of; empty otherwise (then the layer is removed and re-injected).
      */
-    private Optional<HealLayerFiles> heal(Layer l) {
-        if (options.blobs().isEmpty() || l.diffId().optional().isEmpty()) {
+    private Optional<Action> heal(Layer l) {
+        if (l.diffId().optional().isEmpty()) {
             return Optional.empty();
         }
         Subject s = Subject.layer(l.chainId());
@@ -329,15 +329,21 @@ public final class Planner {
             return Optional.empty();
         }
         Digest diffId = l.diffId().optional().orElseThrow();
-        LayerBlobSource src = options.blobs().get();
-        if (src.blobFor(diffId).isEmpty()) {
-            return Optional.empty();
-        }
         List<String> reasons = new ArrayList<>();
         mismatch.ifPresent(f -> reasons.add(FindingCode.LAYER_CONTENT_MISMATCH + " " + s));
         lost.ifPresent(f -> reasons.add(FindingCode.LAYER_ENTRY_MISMATCH + " " + s));
-        return Optional.of(new HealLayerFiles(l.chainId().toString(), rel(dir.get().diffDir()), diffId.toString(),
-                src.location(), names.get(), entries.get(), reasons));
+        Optional<LayerBlobSource> src = options.blobs().filter(b -> b.blobFor(diffId).isPresent());
+        if (src.isPresent()) {
+            return Optional.of(new HealLayerFiles(l.chainId().toString(), rel(dir.get().diffDir()), diffId.toString(),
+                    src.get().location(), names.get(), entries.get(), reasons));
+        }
+        // no copy of the layer: lost entries alone can be made from the layer's own tar-split,
+        // whose headers the deep check just proved (the re-assembled tar hashed to the diffID)
+        if (mismatch.isEmpty() && l.tarSplit() == FileKind.REGULAR) {
+            return Optional.of(new RecreateEntries(l.chainId().toString(), rel(dir.get().diffDir()),
+                    rel(l.tarSplitPath()), entries.get(), reasons));
+        }
+        return Optional.empty();
     }
 
     /**

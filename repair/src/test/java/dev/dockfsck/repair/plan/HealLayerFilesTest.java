@@ -208,6 +208,49 @@ class HealLayerFilesTest {
         assertTrue(deepCheck().clean());
     }
 
+    /**
+     * No app store: lost entries without content are made from the layer's own tar-split, whose
+     * headers the deep check proved (PAX long link target included); nothing is removed.
+     */
+    @Test
+    void withoutAnAppStoreLostEntriesAreRecreatedFromTheTarSplit() throws Exception {
+        Object busyboxInode = Files.getAttribute(baseFile("bin/busybox"), "unix:ino");
+        Files.delete(baseFile("bin/sh"));
+        Files.delete(baseFile("bin/ls"));
+        Files.delete(baseFile("tmp"));
+        Files.delete(appFile("opt/app/long-target"));
+        Files.delete(appFile("opt/app/empty"));
+        Files.delete(appFile("opt/app/sticky"));
+        Plan plan = Planner.plan(deepCheck(), new Planner.Options(false, Map.of(), Optional.empty()));
+        List<RecreateEntries> made = plan.actions().stream().filter(a -> a instanceof RecreateEntries)
+                .map(a -> (RecreateEntries) a).toList();
+        assertEquals(2, made.size(), plan.actions().toString());
+        assertTrue(plan.actions().stream().noneMatch(a -> a instanceof RemoveLayer || a instanceof RemovePath
+                || a instanceof RecordPendingRestore || a instanceof HealLayerFiles), "nothing is removed: " + plan.actions());
+        apply(plan);
+        assertEquals(0, tars.opened, "no app store was read");
+        Report after = deepCheck();
+        assertTrue(after.clean(), after.findings().toString());
+        assertEquals("busybox", Files.readSymbolicLink(baseFile("bin/sh")).toString());
+        assertEquals(busyboxInode, Files.getAttribute(baseFile("bin/ls"), "unix:ino"));
+        assertEquals(01777, (int) Files.getAttribute(baseFile("tmp"), "unix:mode") & 07777);
+        assertEquals("t".repeat(150), Files.readSymbolicLink(appFile("opt/app/long-target")).toString());
+        assertEquals(0, Files.size(appFile("opt/app/empty")));
+        assertEquals(01777, (int) Files.getAttribute(appFile("opt/app/sticky"), "unix:mode") & 07777);
+        apply(plan); // a resume changes nothing
+        assertTrue(deepCheck().clean());
+    }
+
+    @Test
+    void withoutAnAppStoreContentDamageStillRemovesTheLayer() throws Exception {
+        Files.delete(baseFile("bin/sh"));
+        Files.writeString(baseFile("etc/group"), "x");
+        Plan plan = Planner.plan(deepCheck(), new Planner.Options(true, Map.of(), Optional.empty()));
+        assertTrue(plan.actions().stream().noneMatch(a -> a instanceof RecreateEntries || a instanceof HealLayerFiles),
+                plan.actions().toString());
+        assertTrue(plan.actions().stream().anyMatch(a -> a instanceof RemoveLayer));
+    }
+
     @Test
     void aLostFifoCannotBeRecreatedFromJava() throws Exception {
         Files.delete(appFile("opt/app/fifo"));
