@@ -55,13 +55,7 @@ public final class Journal {
 
     /** Sets an unfinished journal aside (kept as {@code stale-plan.json} for the record). */
     public void abandon() throws IOException {
-        Path plan = dir.resolve("plan.json");
-        if (Files.exists(plan)) {
-            Files.move(plan, dir.resolve("stale-plan.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.deleteIfExists(dir.resolve("done"));
-        RootedFs.fsyncDir(dir);
+        close("stale-plan.json");
     }
 
     public void begin(Plan plan, String engineStamp) throws IOException {
@@ -101,9 +95,14 @@ public final class Journal {
     }
 
     public void finish() throws IOException {
+        close("last-plan.json");
+    }
+
+    /** Ends the journal: the plan is kept under {@code keptAs}, the done-list goes. */
+    private void close(String keptAs) throws IOException {
         Path plan = dir.resolve("plan.json");
         if (Files.exists(plan)) {
-            Files.move(plan, dir.resolve("last-plan.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(plan, dir.resolve(keptAs), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
         Files.deleteIfExists(dir.resolve("done"));
