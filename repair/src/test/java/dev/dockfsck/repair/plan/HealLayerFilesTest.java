@@ -154,18 +154,37 @@ class HealLayerFilesTest {
     }
 
     /**
-     * Lost entries without content (a symlink, a hard link, a sticky dir, a PAX-long symlink, an
-     * empty file, an owned dir with a file in it) are recreated from the app store's tar as it
-     * records them, in the same heal as the lost file; nothing is removed.
+     * Deletes bin/sh (symlink), bin/ls (hard link to busybox) and tmp (sticky dir) from the base
+     * layer, opt/app/long-target (PAX-long symlink) and opt/app/empty from the app layer; returns
+     * busybox's inode.
      */
-    @Test
-    void lostEntriesWithoutContentAreRecreatedAsTheTarRecordsThem() throws Exception {
+    private Object loseEntriesWithoutContent() throws IOException {
         Object busyboxInode = Files.getAttribute(baseFile("bin/busybox"), "unix:ino");
         Files.delete(baseFile("bin/sh"));
         Files.delete(baseFile("bin/ls"));
         Files.delete(baseFile("tmp"));
         Files.delete(appFile("opt/app/long-target"));
         Files.delete(appFile("opt/app/empty"));
+        return busyboxInode;
+    }
+
+    /** The entries {@link #loseEntriesWithoutContent} deleted are back, as the tar records them. */
+    private void assertEntriesWithoutContentBack(Object busyboxInode) throws IOException {
+        assertEquals("busybox", Files.readSymbolicLink(baseFile("bin/sh")).toString());
+        assertEquals(busyboxInode, Files.getAttribute(baseFile("bin/ls"), "unix:ino"), "bin/ls is a hard link to busybox again");
+        assertEquals(01777, (int) Files.getAttribute(baseFile("tmp"), "unix:mode") & 07777);
+        assertEquals("t".repeat(150), Files.readSymbolicLink(appFile("opt/app/long-target")).toString());
+        assertEquals(0, Files.size(appFile("opt/app/empty")));
+    }
+
+    /**
+     * Lost entries without content (a symlink, a hard link, a sticky dir, a PAX-long symlink, an
+     * empty file, an owned dir with a file in it) are recreated from the app store's tar as it
+     * records them, in the same heal as the lost file; nothing is removed.
+     */
+    @Test
+    void lostEntriesWithoutContentAreRecreatedAsTheTarRecordsThem() throws Exception {
+        Object busyboxInode = loseEntriesWithoutContent();
         Files.delete(appFile("home/app/.profile"));
         Files.delete(appFile("home/app"));
         // the blob fails its proof: nothing at all appears in the layer, not even the lost directory
@@ -194,11 +213,7 @@ class HealLayerFilesTest {
         apply(plan);
         Report after = deepCheck();
         assertTrue(after.clean(), after.findings().toString());
-        assertEquals("busybox", Files.readSymbolicLink(baseFile("bin/sh")).toString());
-        assertEquals(busyboxInode, Files.getAttribute(baseFile("bin/ls"), "unix:ino"), "bin/ls is a hard link to busybox again");
-        assertEquals(01777, (int) Files.getAttribute(baseFile("tmp"), "unix:mode") & 07777);
-        assertEquals("t".repeat(150), Files.readSymbolicLink(appFile("opt/app/long-target")).toString());
-        assertEquals(0, Files.size(appFile("opt/app/empty")));
+        assertEntriesWithoutContentBack(busyboxInode);
         assertEquals(1000, Files.getAttribute(appFile("home/app"), "unix:uid"));
         assertEquals(0750, (int) Files.getAttribute(appFile("home/app"), "unix:mode") & 07777);
         assertEquals("export A=1\n", Files.readString(appFile("home/app/.profile")));
@@ -214,12 +229,7 @@ class HealLayerFilesTest {
      */
     @Test
     void withoutAnAppStoreLostEntriesAreRecreatedFromTheTarSplit() throws Exception {
-        Object busyboxInode = Files.getAttribute(baseFile("bin/busybox"), "unix:ino");
-        Files.delete(baseFile("bin/sh"));
-        Files.delete(baseFile("bin/ls"));
-        Files.delete(baseFile("tmp"));
-        Files.delete(appFile("opt/app/long-target"));
-        Files.delete(appFile("opt/app/empty"));
+        Object busyboxInode = loseEntriesWithoutContent();
         Files.delete(appFile("opt/app/sticky"));
         Plan plan = Planner.plan(deepCheck(), new Planner.Options(false, Map.of(), Optional.empty()));
         List<RecreateEntries> made = plan.actions().stream().filter(a -> a instanceof RecreateEntries)
@@ -231,11 +241,7 @@ class HealLayerFilesTest {
         assertEquals(0, tars.opened, "no app store was read");
         Report after = deepCheck();
         assertTrue(after.clean(), after.findings().toString());
-        assertEquals("busybox", Files.readSymbolicLink(baseFile("bin/sh")).toString());
-        assertEquals(busyboxInode, Files.getAttribute(baseFile("bin/ls"), "unix:ino"));
-        assertEquals(01777, (int) Files.getAttribute(baseFile("tmp"), "unix:mode") & 07777);
-        assertEquals("t".repeat(150), Files.readSymbolicLink(appFile("opt/app/long-target")).toString());
-        assertEquals(0, Files.size(appFile("opt/app/empty")));
+        assertEntriesWithoutContentBack(busyboxInode);
         assertEquals(01777, (int) Files.getAttribute(appFile("opt/app/sticky"), "unix:mode") & 07777);
         apply(plan); // a resume changes nothing
         assertTrue(deepCheck().clean());
