@@ -322,6 +322,24 @@ final class RepairIt {
     }
 
     /** Each removed image's own archive loads (no "file exists") and then runs. */
+    /**
+     * After a repair that removed exactly the image {@code removed}: it is recorded for restore, the
+     * store checks clean, every other image runs, the container starts, and {@code removed} re-loads.
+     */
+    static void assertOnlyRemovedAndReloads(Repaired r, Path tmp, String removed) throws IOException {
+        r.assertPendingExactly(removed);
+        assertCleanDeep(r.root());
+        try (Dockerd d = dockerdOn(r.root())) {
+            for (String tag : ALL) {
+                if (!tag.equals(removed)) {
+                    assertRuns(d, tag);
+                }
+            }
+            assertContainerStarts(d);
+            assertReloads(d, tmp, removed);
+        }
+    }
+
     static void assertReloads(Dockerd d, Path dir, String... tags) throws IOException {
         for (String tag : tags) {
             BuiltImage img = SampleSet.image(tag);
