@@ -67,6 +67,10 @@ class LauncherIT {
         assertTrue(r.out().startsWith("dockfsck "), r.out());
         assertTrue(r.err().contains("dev.dockfsck.cli.Main source: shared objects file (top)"),
                 "Main comes from the dynamic archive: " + r.err().lines().filter(l -> l.contains("dockfsck")).limit(5).toList());
+        // picocli too: built for Java 17 from its sources (its released Java 5 classes cannot be archived)
+        List<String> picocli = r.err().lines().filter(l -> l.contains(" picocli.")).toList();
+        assertTrue(!picocli.isEmpty() && picocli.stream().allMatch(l -> l.endsWith("source: shared objects file (top)")),
+                "picocli comes from the dynamic archive: " + picocli.stream().filter(l -> !l.contains("shared objects")).limit(5).toList());
     }
 
     @Test
