@@ -55,9 +55,6 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (deep) {
-            Verifiers.warmUp();
-        }
         int n = Verifiers.jobs(jobs, spec);
         java.util.Optional<Digest> only = java.util.Optional.empty();
         if (layer != null) {
@@ -73,6 +70,9 @@ public final class CheckCommand implements Callable<Integer> {
         DataRoot store = read(root);
         if (only.isPresent() && store.layerDb().layer(only.get()).isEmpty()) {
             throw new OperationalException("no layer " + only.get() + " is registered in " + store.root());
+        }
+        if (deep) {
+            Verifiers.warnIfSlowHashing();
         }
         Progress progress = Progress.forTerminal(Output.stderr());
         Report report;

@@ -66,9 +66,6 @@ public final class RepairCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (deep) {
-            Verifiers.warmUp();
-        }
         int n = Verifiers.jobs(jobs, spec);
         PrintStream out = Output.stdout();
         PrintStream err = Output.stderr();
@@ -102,6 +99,9 @@ public final class RepairCommand implements Callable<Integer> {
                     store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
                     store == null ? java.util.Optional.empty()
                             : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
+            if (deep) {
+                Verifiers.warnIfSlowHashing();
+            }
             r = repairer.run(root);
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);

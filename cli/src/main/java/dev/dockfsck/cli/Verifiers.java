@@ -24,11 +24,10 @@ final class Verifiers {
     }
 
     /**
-     * Links the fastest SHA-256 in the background while the metadata walk runs, and says on
-     * stderr when this JVM can only hash slowly (see docs/java-on-the-store.md).
+     * Says on stderr when this JVM can only hash slowly (see docs/java-on-the-store.md). Waits for
+     * the link {@link StartUp} began: call it where hashing is about to start, not earlier.
      */
-    static void warmUp() {
-        Sha256Engine.preload();
+    static void warnIfSlowHashing() {
         Sha256Engine.performanceWarning().ifPresent(w -> Output.stderr().println("dockfsck: " + w));
     }
 }

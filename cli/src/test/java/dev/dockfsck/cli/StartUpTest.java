@@ -1,0 +1,38 @@
+package dev.dockfsck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Start-up preloads libcrypto exactly for the runs the launcher gives the foreign API to. */
+class StartUpTest {
+    @Test
+    void hashesForTheLaunchersForeignArguments() throws Exception {
+        // the launcher's case pattern, e.g. `--deep|--app-store|--app-store=*|restore|demo)`
+        String launcher = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("dockfsck"));
+        Matcher m = Pattern.compile("(?m)^\\s*(--deep\\|[^)]*)\\)\\s*$").matcher(launcher);
+        assertTrue(m.find(), "the launcher's case line for the foreign flags");
+        List<String> alternatives = Arrays.asList(m.group(1).split("\\|"));
+        assertEquals(List.of("--deep", "--app-store", "--app-store=*", "restore", "demo"), alternatives);
+        for (String a : alternatives) {
+            String arg = a.replace("*", "/srv/apps");
+            assertTrue(StartUp.hashes("check", "--root", "/r", arg), arg);
+        }
+    }
+
+    @Test
+    void aShallowRunDoesNotHash() {
+        assertFalse(StartUp.hashes("check", "--root", "/var/lib/docker", "--format", "json"));
+        assertFalse(StartUp.hashes("repair", "--dry-run"));
+        assertFalse(StartUp.hashes("--version"));
+        assertFalse(StartUp.hashes("check", "--deeper"));
+    }
+}
