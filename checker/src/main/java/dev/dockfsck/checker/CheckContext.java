@@ -109,6 +109,28 @@ public final class CheckContext {
         return spoiledForNew;
     }
 
+    /**
+     * The top chainID of a container's image, read from the image's config: empty when the image
+     * or its config cannot be read, or the image has no layers.
+     */
+    public Optional<Digest> imageTop(dev.dockfsck.model.container.Container c) {
+        return c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
+                .map(store.imageDb().images()::get).flatMap(image -> image.config().optional())
+                .map(cfg -> cfg.chainIds()).filter(chain -> !chain.isEmpty()).map(chain -> chain.get(chain.size() - 1));
+    }
+
+    /**
+     * The layer a container's RW layer stands on: its mount's {@code parent}, or, when that file
+     * is lost or broken, its image's top layer (what dockerd wrote there, and repair writes back).
+     */
+    public Optional<Digest> mountParent(dev.dockfsck.model.container.Container c) {
+        var m = store.layerDb().mounts().get(c.id());
+        if (m == null) {
+            return Optional.empty();
+        }
+        return m.parent().optional().or(() -> imageTop(c));
+    }
+
     public Optional<Layer> layer(Digest chainId) {
         return store.layerDb().layer(chainId);
     }

@@ -160,9 +160,10 @@ public final class Checker {
         }
         Subject s = Subject.container(c.id());
         String shortId = c.id().substring(0, 12);
-        Optional<Layer> top = m.parent().optional().flatMap(ctx::layer);
+        Optional<Digest> parent = ctx.mountParent(c);
+        Optional<Layer> top = parent.flatMap(ctx::layer);
         // the init layer stands on the image's top layer; the RW layer on the init layer
-        Optional<List<String>> initLower = m.parent().isMissing() ? Optional.of(List.of())
+        Optional<List<String>> initLower = parent.isEmpty() && m.parent().isMissing() ? Optional.of(List.of())
                 : top.flatMap(t -> ctx.linkOf(t).flatMap(link -> ctx.expectedLower(t).map(rest -> prepend(link, rest))));
         // without an init-id file the init dir is still <mount-id>-init, and the RW dir stands on it
         Optional<String> initId = m.initId().isMissing()
@@ -200,8 +201,7 @@ public final class Checker {
         for (Container c : store.containers().values()) {
             c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image())).ifPresent(img ->
                     containersOfImage.computeIfAbsent(img, k -> new TreeSet<>()).add(Subject.container(c.id())));
-            Mount m = store.layerDb().mounts().get(c.id());
-            Digest chain = m == null ? null : m.parent().optional().orElse(null);
+            Digest chain = ctx.mountParent(c).orElse(null);
             Set<Digest> seen = new HashSet<>();
             while (chain != null && seen.add(chain)) {
                 containersOnLayer.computeIfAbsent(chain, k -> new TreeSet<>()).add(Subject.container(c.id()));

@@ -14,6 +14,9 @@ import java.nio.file.Path;
  * is missing or broken, its RW or init overlay2 dir does not exist, or the RW dir has no
  * {@code work/} (overlay's workdir: "error creating overlay mount ... no such file or directory"). A missing {@code init-id}
  * alone is not damage: dockerd loads the mount without an init layer and the container starts.
+ * A missing {@code parent} is not either: dockerd loads the mount without a parent and the
+ * container starts, its RW dir's {@code lower} naming the image's layers (observed with dockerd
+ * 20.10.24); the checks of the container's dirs then take the image's top layer for its parent.
  */
 public final class ContainerLayerMissingRule implements ContainerRule {
     @Override

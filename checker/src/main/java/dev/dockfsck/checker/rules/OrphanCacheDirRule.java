@@ -38,7 +38,9 @@ public final class OrphanCacheDirRule implements StoreRule {
             });
             m.initId().optional().ifPresent(id -> {
                 used.add(id);
-                used.add(id.substring(0, id.length() - OverlayDir.INIT_SUFFIX.length()));
+                if (id.endsWith(OverlayDir.INIT_SUFFIX)) {
+                    used.add(id.substring(0, id.length() - OverlayDir.INIT_SUFFIX.length()));
+                }
             });
         }
         boolean someContainerLacksItsRecord = ctx.store().containers().keySet().stream().anyMatch(id -> {

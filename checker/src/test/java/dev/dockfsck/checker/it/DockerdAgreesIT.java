@@ -123,6 +123,34 @@ class DockerdAgreesIT {
     }
 
     /**
+     * The container's mount record without its {@code parent}: dockerd reads that as "no parent"
+     * and still starts the container (its RW dir's {@code lower} names the image's layers), so the
+     * check finds nothing, and does not take the init layer's {@code lower} for wrong either (a
+     * repair that removed it would start the container without its image). An emptied
+     * {@code parent} is another matter: dockerd cannot load the container's mount and drops it.
+     */
+    @Test
+    void aLostMountParentIsNoDamageAnEmptyOneLosesTheContainer() throws Exception {
+        GoldenCopy g = GoldenCopy.at(tmp.resolve("root"));
+        Path parent = g.root.resolve(g.mountsRel() + "/parent");
+        byte[] good = Files.readAllBytes(parent);
+        Files.delete(parent);
+        exactly(check(g.root));
+        try (Dockerd d = Dockerd.start(tmp.resolve("work"), g.root)) {
+            Dockerd.Result r = d.docker("start", "-a", "golden-ctr");
+            assertTrue(r.ok(), r.stderr());
+            assertEquals("hi\n", r.stdout());
+        }
+        Files.write(parent, new byte[0]);
+        exactly(check(g.root), f(CONTAINER_LAYER_MISSING, g.ctr(), g.mountsRel() + "/parent", g.ctr()));
+        try (Dockerd d = Dockerd.start(tmp.resolve("work2"), g.root)) {
+            String all = d.dockerOk("ps", "-a", "--format", "{{.Names}}");
+            assertFalse(all.contains("golden-ctr"), all);
+        }
+        Files.write(parent, good);
+    }
+
+    /**
      * The l/ entry of B's top layer pointing into B's empty middle layer: dockerd still lists B,
      * but no container of B can mount it any more (overlayfs refuses a lower dir given twice).
      */
