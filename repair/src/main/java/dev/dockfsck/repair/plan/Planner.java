@@ -48,6 +48,9 @@ public final class Planner {
     /** Findings no action cures: reported as left alone unless their subject is removed anyway. */
     private static final Set<FindingCode> NEVER_REPAIRED = EnumSet.of(FindingCode.UNEXPECTED_ENTRY,
             FindingCode.LAYER_TAR_SPLIT_MISSING, FindingCode.LAYER_TAR_SPLIT_CORRUPT);
+    /** Findings on a container that make it unusable, unless a mount fix ({@link #mountFix}) cures them. */
+    private static final Set<FindingCode> CONTAINER_DAMAGE = EnumSet.of(FindingCode.CONTAINER_CONFIG_INVALID,
+            FindingCode.CONTAINER_LAYER_MISSING, FindingCode.OVERLAY_DIFF_MISSING);
     private static final Set<FindingCode> LEFTOVERS = EnumSet.of(FindingCode.ORPHAN_CACHE_DIR,
             FindingCode.STALE_WRITE_SET, FindingCode.INTERRUPTED_REMOVAL, FindingCode.STALE_IMPORT_TMP);
 
@@ -134,8 +137,7 @@ public final class Planner {
             List<Digest> chain = containerChain(c.id());
             boolean imageGone = c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
                     .map(id -> unusableImages.contains(id) || !store.imageDb().images().containsKey(id)).orElse(true);
-            boolean damaged = imageGone || chain.stream().anyMatch(doomed::contains)
-                    || has(Subject.container(c.id()), FindingCode.CONTAINER_CONFIG_INVALID, FindingCode.CONTAINER_LAYER_MISSING);
+            boolean damaged = imageGone || chain.stream().anyMatch(doomed::contains) || containerDamaged(c);
             if (damaged && options.force()) {
                 removeContainers.add(c.id());
                 continue;
@@ -176,9 +178,14 @@ public final class Planner {
         }
         // assemble, in dockerd's order: record, fixes, references, images, layers top-down, containers, leftovers
         List<Action> actions = new ArrayList<>();
-        List<RecordPendingRestore.Image> pending = pendingEntries(removeImages);
+        Set<Digest> lost = lostImages();
+        Set<Digest> toRestore = new TreeSet<>(removeImages);
+        toRestore.addAll(lost);
+        List<RecordPendingRestore.Image> pending = pendingEntries(toRestore);
         if (!pending.isEmpty()) {
-            actions.add(new RecordPendingRestore(pending, List.of("images removed by this repair")));
+            actions.add(new RecordPendingRestore(pending, List.of(lost.isEmpty() ? "images removed by this repair"
+                    : removeImages.isEmpty() ? "images lost before this repair (a tag names them, their config is gone)"
+                    : "images removed by this repair, and images lost before it (a tag names them, their config is gone)")));
         }
         actions.addAll(fixes);
         repositories(removeImages).ifPresent(actions::add);
@@ -245,7 +252,7 @@ public final class Planner {
         Set<String> used = new HashSet<>();
         store.layerDb().layers().values().forEach(l -> l.cacheId().optional().ifPresent(used::add));
         store.layerDb().mounts().values().forEach(m -> {
-            m.mountId().optional().ifPresent(id -> {
+            mountIdOf(m).ifPresent(id -> {
                 used.add(id);
                 used.add(id + OverlayDir.INIT_SUFFIX);
             });
@@ -409,7 +416,8 @@ public final class Planner {
     private List<Digest> containerChain(String containerId) {
         List<Digest> out = new ArrayList<>();
         Mount m = store.layerDb().mounts().get(containerId);
-        Digest d = m == null ? null : m.parent().optional().orElse(null);
+        Container c = store.containers().get(containerId);
+        Digest d = m == null ? null : m.parent().optional().or(() -> c == null ? Optional.empty() : imageTop(c)).orElse(null);
         Set<Digest> seen = new HashSet<>();
         while (d != null && seen.add(d)) {
             out.add(d);
@@ -505,17 +513,86 @@ public final class Planner {
         if (m == null) {
             return;
         }
+        for (Finding f : bySubject.getOrDefault(Subject.container(c.id()), List.of())) {
+            mountFix(c, f).ifPresent(fixes::add);
+        }
         List<String> why = overlayReasons(Subject.container(c.id()));
-        Optional<Layer> top = m.parent().optional().map(store.layerDb().layers()::get);
-        Optional<List<String>> initLower = m.parent().isMissing() ? Optional.of(List.of())
+        Optional<Digest> parent = m.parent().optional().or(() -> imageTop(c));
+        Optional<Layer> top = parent.map(store.layerDb().layers()::get);
+        Optional<List<String>> initLower = parent.isEmpty() && m.parent().isMissing() ? Optional.of(List.of())
                 : top.flatMap(t -> t.cacheId().optional().map(linkAfter::get)
                 .flatMap(link -> expectedLower(t, linkAfter).map(rest -> prepend(link, rest))));
-        Optional<OverlayDir> init = m.initId().optional().flatMap(id -> store.overlay2().dir(id));
+        Optional<OverlayDir> init = m.initId().optional().or(() -> derivedInitId(m)).flatMap(id -> store.overlay2().dir(id));
         init.ifPresent(dir -> fixOverlayDir(dir, initLower, linkAfter, why));
         Optional<List<String>> rwLower = init.map(d -> linkAfter.get(d.id()))
                 .flatMap(link -> initLower.map(rest -> prepend(link, rest)));
-        m.mountId().optional().flatMap(id -> store.overlay2().dir(id))
+        mountIdOf(m).flatMap(id -> store.overlay2().dir(id))
                 .ifPresent(dir -> fixOverlayDir(dir, rwLower, linkAfter, why));
+    }
+
+    /** Whether a container is unusable as it is: a finding no mount fix cures. */
+    private boolean containerDamaged(Container c) {
+        return bySubject.getOrDefault(Subject.container(c.id()), List.of()).stream().anyMatch(f ->
+                CONTAINER_DAMAGE.contains(f.code()) && f.severity() == Severity.ERROR && mountFix(c, f).isEmpty());
+    }
+
+    /**
+     * The in-place fix of a container's broken mount file where dockerd's own naming gives the
+     * value: {@code init-id} is always {@code <mount-id>-init} (the layer store names the init
+     * layer so), {@code parent} the top chainID of the container's image.
+     */
+    private Optional<Action> mountFix(Container c, Finding f) {
+        Mount m = store.layerDb().mounts().get(c.id());
+        if (f.code() != FindingCode.CONTAINER_LAYER_MISSING || m == null) {
+            return Optional.empty();
+        }
+        Object file = f.evidence().get("file");
+        List<String> why = List.of(f.code() + " " + f.subject());
+        if (Mount.MOUNT_ID.equals(file) && m.mountId().optional().isEmpty()) {
+            return derivedMountId(m).map(id -> new WriteFile(rel(m.dir().resolve(Mount.MOUNT_ID)), id, why));
+        }
+        if (Mount.INIT_ID.equals(file) && m.initId().optional().isEmpty()) {
+            return derivedInitId(m).map(id -> new WriteFile(rel(m.dir().resolve(Mount.INIT_ID)), id, why));
+        }
+        if (Mount.PARENT.equals(file) && m.parent().optional().isEmpty()) {
+            return imageTop(c).map(top -> new WriteFile(rel(m.dir().resolve(Mount.PARENT)), top.toString(), why));
+        }
+        return Optional.empty();
+    }
+
+    /** {@code <mount-id>-init} when that overlay2 dir exists. */
+    private Optional<String> derivedInitId(Mount m) {
+        return m.mountId().optional().map(id -> id + "-init").filter(id -> store.overlay2().dir(id).isPresent());
+    }
+
+    /** The mount's RW dir id: its {@code mount-id}, else its {@code init-id} without "-init" when that dir exists. */
+    private Optional<String> mountIdOf(Mount m) {
+        return m.mountId().optional().or(() -> derivedMountId(m));
+    }
+
+    private Optional<String> derivedMountId(Mount m) {
+        return m.initId().optional().filter(id -> id.endsWith("-init")).map(id -> id.substring(0, id.length() - 5))
+                .filter(id -> !id.isEmpty() && store.overlay2().dir(id).isPresent());
+    }
+
+    /** The registered top layer of the container's image, read from the image's config. */
+    private Optional<Digest> imageTop(Container c) {
+        return c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
+                .map(store.imageDb().images()::get).flatMap(image -> image.config().optional())
+                .map(cfg -> cfg.chainIds()).filter(chain -> !chain.isEmpty()).map(chain -> chain.get(chain.size() - 1))
+                .filter(store.layerDb().layers()::containsKey);
+    }
+
+    /**
+     * Images a tag names whose config is gone (not a damaged config: no file at all): lost
+     * before this repair; they are recorded for restore like the images it removes.
+     */
+    private Set<Digest> lostImages() {
+        Set<Digest> out = new TreeSet<>();
+        for (Reference r : store.repositories().references().optional().orElse(List.of())) {
+            Digest.tryParse(r.target()).filter(d -> !store.imageDb().images().containsKey(d)).ifPresent(out::add);
+        }
+        return out;
     }
 
     private void fixOverlayDir(OverlayDir dir, Optional<List<String>> lower, Map<String, String> linkAfter, List<String> why) {
@@ -684,8 +761,8 @@ public final class Planner {
             Set<String> claimed = new HashSet<>();
             store.layerDb().layers().values().forEach(o -> o.cacheId().optional().ifPresent(claimed::add));
             store.layerDb().mounts().values().forEach(m -> {
-                m.mountId().optional().ifPresent(claimed::add);
-                m.initId().optional().ifPresent(claimed::add);
+                mountIdOf(m).ifPresent(claimed::add);
+                m.initId().optional().or(() -> derivedInitId(m)).ifPresent(claimed::add);
             });
             if (found.isPresent() && !claimed.contains(found.get().id())) {
                 return found;
@@ -699,8 +776,8 @@ public final class Planner {
         Mount m = store.layerDb().mounts().get(id);
         if (m != null) {
             paths.add(rel(m.dir()));
-            for (var dirId : List.of(m.mountId(), m.initId())) {
-                dirId.optional().flatMap(d -> store.overlay2().dir(d)).ifPresent(dir -> {
+            for (var dirId : List.of(mountIdOf(m), m.initId().optional().or(() -> derivedInitId(m)))) {
+                dirId.flatMap(d -> store.overlay2().dir(d)).ifPresent(dir -> {
                     dir.link().optional().map(store.overlay2().links()::get)
                             .filter(sl -> sl.targetDirId().map(dir.id()::equals).orElse(false))
                             .ifPresent(sl -> paths.add(rel(sl.path())));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.common.jimfs.Configuration;
 import com.google.common.jimfs.Jimfs;
 import dev.dockfsck.checker.Checker;
+import dev.dockfsck.checker.FindingCode;
 import dev.dockfsck.checker.Report;
 import dev.dockfsck.fixtures.image.SampleSet;
 import dev.dockfsck.fixtures.store.StoreBuilder;
@@ -153,5 +154,88 @@ class PlannerTest {
         assertTrue(after.clean(), after.findings().toString());
         assertTrue(after.store().repositories().references().optional().orElseThrow().stream()
                 .anyMatch(r -> r.ref().equals(SampleSet.A)));
+    }
+
+    /** Bytes of a file the test does not expect to be missing. */
+    private String read(Path p) throws Exception {
+        return Files.readString(p, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void brokenMountFilesAreRewrittenFromDockerdsOwnNamingAndTheContainerStays() throws Exception {
+        StoreIds.ContainerIds app = ids.containerByName("app");
+        Path mount = ids.mountDir(app.id());
+        String mountId = read(mount.resolve("mount-id"));
+        String initId = read(mount.resolve("init-id"));
+        String parent = read(mount.resolve("parent"));
+        assertEquals(mountId + "-init", initId, "dockerd names the init layer after the RW layer");
+        assertEquals(app.parentChainId().toString(), parent);
+        // each file, then two at once: the third names the others
+        List<List<String>> damages = List.of(List.of("init-id"), List.of("mount-id"), List.of("parent"),
+                List.of("init-id", "parent"), List.of("mount-id", "parent"));
+        for (List<String> files : damages) {
+            for (String f : files) {
+                Files.write(mount.resolve(f), "\u0000garbled".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            assertFalse(check().clean(), files + " damaged");
+            Plan p = plan(false);
+            assertTrue(p.actions().stream().allMatch(a -> a instanceof WriteFile),
+                    files + ": only files are rewritten: " + p.actions());
+            assertTrue(p.kept().isEmpty(), files + ": nothing is kept damaged: " + p.kept());
+            apply(p);
+            assertEquals(List.of(mountId, initId, parent), List.of(read(mount.resolve("mount-id")),
+                    read(mount.resolve("init-id")), read(mount.resolve("parent"))), files.toString());
+            Report after = check();
+            assertTrue(after.clean(), files + ": " + after.findings());
+        }
+    }
+
+    @Test
+    void aLostMountParentIsNoDamageAndTheContainersLowersStay() throws Exception {
+        // dockerd reads a missing parent as "no parent" and the container starts on its lower files;
+        // taking the init dir for a base layer would remove its lower and start it without its image
+        Files.delete(ids.mountDir(ids.containerByName("app").id()).resolve("parent"));
+        Report r = check();
+        assertTrue(r.clean(), r.findings().toString());
+        assertTrue(plan(false).isEmpty(), plan(false).actions().toString());
+    }
+
+    @Test
+    void aContainerWhoseRwDiffIsGoneIsKeptWithoutForceAndRemovedWithIt() throws Exception {
+        StoreIds.ContainerIds app = ids.containerByName("app");
+        Path diff = ids.rwLayerDir(app.id()).resolve("diff");
+        try (var s = Files.walk(diff)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+        Plan keep = plan(false);
+        assertTrue(keep.actions().stream().noneMatch(a -> a instanceof RemoveContainer), keep.actions().toString());
+        assertTrue(keep.kept().stream().anyMatch(k -> k.startsWith("container " + app.id().substring(0, 12))),
+                keep.kept().toString());
+        Plan force = plan(true);
+        assertTrue(force.actions().stream().anyMatch(a -> a instanceof RemoveContainer rc && rc.id().equals(app.id())),
+                force.actions().toString());
+        apply(force);
+        Report after = check();
+        assertTrue(after.clean(), after.findings().toString());
+        assertTrue(after.store().containers().isEmpty());
+        assertEquals(3, after.store().imageDb().images().size(), "the images stay");
+    }
+
+    @Test
+    void anImageWhoseConfigIsGoneIsRecordedForRestoreUnderItsTag() throws Exception {
+        StoreIds.ImageIds c = ids.imageByTag(SampleSet.C);
+        Files.delete(ids.imageConfig(c.imageId()));
+        Plan p = plan(false);
+        RecordPendingRestore rec = (RecordPendingRestore) p.actions().get(0);
+        assertEquals(List.of(SampleSet.C), rec.images().stream().map(e -> e.name()).toList());
+        assertEquals(c.imageId().toString(), rec.images().get(0).imageId());
+        apply(p);
+        Report after = check();
+        assertTrue(after.findings().stream().noneMatch(f -> f.code() == FindingCode.REFERENCE_TARGET_MISSING),
+                after.findings().toString());
+        assertTrue(after.store().repositories().references().optional().orElseThrow().stream()
+                .noneMatch(r -> r.ref().equals(SampleSet.C)), "the dangling tag is dropped");
     }
 }
