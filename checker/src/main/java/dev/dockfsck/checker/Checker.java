@@ -1,6 +1,7 @@
 package dev.dockfsck.checker;
 
 import dev.dockfsck.checker.rules.AppStoreRule;
+import dev.dockfsck.checker.rules.ReferenceLostRule;
 import dev.dockfsck.checker.rules.ContainerConfigInvalidRule;
 import dev.dockfsck.checker.rules.ContainerImageDamagedRule;
 import dev.dockfsck.checker.rules.ContainerLayerMissingRule;
@@ -61,8 +62,18 @@ public final class Checker {
      * @param onlyLayer   with deep: verify only this layer's content
      * @param jobs        layers verified at once
      */
+    /**
+     * @param checkAppStore report the app store's own damage (APPSTORE_*), hashing its layer blobs
+     *                      with {@code deep}. Repair passes false: it uses the store for its names
+     *                      (REFERENCE_LOST) and cannot mend it (read-only); healing verifies what it reads
+     */
     public record Options(boolean deep, Optional<Digest> onlyLayer, int jobs, ContentVerifier.Progress progress,
-                          Optional<AppStore> appStore) {
+                          Optional<AppStore> appStore, boolean checkAppStore) {
+        public Options(boolean deep, Optional<Digest> onlyLayer, int jobs, ContentVerifier.Progress progress,
+                       Optional<AppStore> appStore) {
+            this(deep, onlyLayer, jobs, progress, appStore, true);
+        }
+
         public Options(boolean deep, Optional<Digest> onlyLayer, int jobs, ContentVerifier.Progress progress) {
             this(deep, onlyLayer, jobs, progress, Optional.empty());
         }
@@ -89,6 +100,7 @@ public final class Checker {
             new UnexpectedEntryRule());
 
     private static final AppStoreRule APP_STORE_RULE = new AppStoreRule();
+    private static final ReferenceLostRule REFERENCE_LOST_RULE = new ReferenceLostRule();
 
     private final ContentVerifier verifier;
 
@@ -142,13 +154,16 @@ public final class Checker {
             containerOverlays(c, ctx);
         }
         LEFTOVER_RULES.forEach(r -> r.check(ctx));
-        // 8. the restorable app store, when given: its own damage, and which of its images a
-        //    damaged unreferenced layer would break on re-load
+        // 8. the restorable app store, when given: its own damage, which of its images a
+        //    damaged unreferenced layer would break on re-load, and the tags the engine lost
         options.appStore().ifPresent(apps -> {
-            if (options.deep()) {
-                apps.verifyLayers(null);
+            if (options.checkAppStore()) {
+                if (options.deep()) {
+                    apps.verifyLayers(null);
+                }
+                APP_STORE_RULE.check(apps, ctx);
             }
-            APP_STORE_RULE.check(apps, ctx);
+            REFERENCE_LOST_RULE.check(apps, ctx);
         });
         return finish(ctx, options.deep());
     }

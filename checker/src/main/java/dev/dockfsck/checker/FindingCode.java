@@ -80,6 +80,10 @@ public enum FindingCode {
     REFERENCE_TARGET_MISSING(Severity.WARNING, false,
             "the tag names an image that is not in the store: docker run of the tag fails with \"No such image\" "
                     + "(or tries a pull)"),
+    REFERENCE_LOST(Severity.ERROR, false,
+            "the app store names an image the engine holds, but the engine lost that tag (a power cut before "
+                    + "docker load wrote it, or repositories.json lost): the app's image is <none>, and docker run or "
+                    + "compose of the name fails with \"No such image\" or tries a pull"),
 
     // ---- containers ----
     CONTAINER_CONFIG_INVALID(Severity.ERROR, true,

@@ -158,8 +158,9 @@ public final class Repairer {
     }
 
     private Report check(DataRoot store) {
+        // the app store for its names (REFERENCE_LOST) only: healing verifies the blobs it reads
         return new Checker(options.verifier().apply(store.root())).check(store, new Checker.Options(options.deep(), Optional.empty(),
-                options.jobs(), options.progress()));
+                options.jobs(), options.progress(), options.blobs().flatMap(LayerBlobSource::appStore), false));
     }
 
     private static DataRoot read(Path root) throws RefusedException {

@@ -188,4 +188,35 @@ class AppStoreRepairIT {
         }
         RepairIt.assertCleanDeep(r);
     }
+
+    /**
+     * A power cut after docker load stored kiosk's image and before it wrote its tag: dockerd
+     * shows the image as {@code <none>} and the app's name finds nothing. With the app store the
+     * check names the lost tag, repair writes it back, and the app and its container run.
+     */
+    @Test
+    void aTagLostBeforeDockerLoadWroteItIsWrittenBackFromTheAppStore() throws Exception {
+        Path r = copy("untagged");
+        String kiosk = nameOfApp.get("kiosk");
+        Path repos = RepairIt.repositoriesJson(r);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode doc = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(repos.toFile());
+        doc.with("Repositories").remove(kiosk.substring(0, kiosk.lastIndexOf(':')));
+        Files.write(repos, json.writeValueAsBytes(doc));
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            assertFalse(d.docker("image", "inspect", kiosk).ok(), "dockerd has lost the name");
+        }
+        assertEquals(4, Main.run("check", "--root", r.toString(), "--app-store", store.toString()));
+        RepairIt.Repaired rep = RepairIt.repair(r, work.resolve("untagged/state"), "--app-store", store.toString());
+        assertEquals(1, rep.exit(), String.valueOf(rep.plan()));
+        assertEquals(0, rep.actions(RecordPendingRestore.class), "nothing to re-load: the image is there");
+        RepairIt.assertCleanDeep(r);
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            for (String app : APPS) {
+                RepairIt.assertRuns(d, nameOfApp.get(app), SAMPLE_OF_APP.get(app));
+            }
+            Dockerd.Result started = d.docker("start", "-a", containerId);
+            assertTrue(started.ok(), started.stderr());
+        }
+    }
 }

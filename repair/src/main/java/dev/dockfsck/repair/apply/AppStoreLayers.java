@@ -16,6 +16,11 @@ public final class AppStoreLayers implements LayerBlobSource {
     }
 
     @Override
+    public Optional<AppStore> appStore() {
+        return Optional.of(store);
+    }
+
+    @Override
     public String location() {
         return store.root().toString();
     }

@@ -10,6 +10,11 @@ import java.util.Optional;
  * app store. Read-only.
  */
 public interface LayerBlobSource {
+    /** The app store behind this source, for the checks that need its names (none by default). */
+    default Optional<dev.dockfsck.model.appstore.AppStore> appStore() {
+        return Optional.empty();
+    }
+
     /** A description of the source for messages and the journal (its path). */
     String location();
 

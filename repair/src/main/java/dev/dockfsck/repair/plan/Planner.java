@@ -676,6 +676,17 @@ public final class Planner {
                     why.add((target.isPresent() && store.imageDb().images().containsKey(target.get()) ? "image removed, untag " : FindingCode.REFERENCE_TARGET_MISSING + " reference ") + r.ref());
                 }
             }
+            // tags the app store says the engine lost, on images that stay
+            for (Finding f : report.findings()) {
+                if (f.code() == FindingCode.REFERENCE_LOST) {
+                    Optional<Digest> id = Digest.tryParse(String.valueOf(f.evidence().get("image"))).filter(surviving::contains);
+                    if (id.isPresent() && isTagName(f.subject().id())) {
+                        put(out, f.subject().id(), id.get());
+                        changed = true;
+                        why.add(FindingCode.REFERENCE_LOST + " " + f.subject().id());
+                    }
+                }
+            }
             if (!changed) {
                 return Optional.empty();
             }
@@ -696,9 +707,10 @@ public final class Planner {
         return colon > slash && colon < n.length() - 1 && !n.contains("@") && !n.startsWith("sha256:");
     }
 
+    /** Adds a tag as dockerd keys it: its familiar form under its repository. */
     private static void put(Map<String, Map<String, String>> out, String name, Digest id) {
-        String repo = name.substring(0, name.lastIndexOf(':'));
-        out.computeIfAbsent(repo, k -> new TreeMap<>()).put(name, id.toString());
+        String tag = Reference.familiar(name);
+        out.computeIfAbsent(Reference.repositoryOf(tag), k -> new TreeMap<>()).put(tag, id.toString());
     }
 
     private List<RecordPendingRestore.Image> pendingEntries(Set<Digest> removeImages) {

@@ -238,4 +238,32 @@ class PlannerTest {
         assertTrue(after.store().repositories().references().optional().orElseThrow().stream()
                 .noneMatch(r -> r.ref().equals(SampleSet.C)), "the dangling tag is dropped");
     }
+
+    @Test
+    void aTagTheAppStoreNamesAndTheEngineLostIsWrittenBack() throws Exception {
+        Path repos = root.resolve("image/overlay2/repositories.json");
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode doc = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(Files.readAllBytes(repos));
+        doc.with("Repositories").fields().forEachRemaining(e -> ((com.fasterxml.jackson.databind.node.ObjectNode) e.getValue()).remove(SampleSet.B));
+        Files.write(repos, json.writeValueAsBytes(doc));
+        Path archive = java.nio.file.Files.createTempFile("apps", ".tar");
+        try {
+            dev.dockfsck.fixtures.image.DockerArchive.write(List.of(SampleSet.image(SampleSet.B)), archive);
+            try (dev.dockfsck.model.appstore.AppStore apps = dev.dockfsck.model.appstore.AppStore.open(archive)) {
+                Report r = new Checker(null).check(DataRootReader.read(root), new Checker.Options(false, java.util.Optional.empty(), 1,
+                        dev.dockfsck.checker.ContentVerifier.Progress.NONE, java.util.Optional.of(apps)));
+                assertTrue(r.findings().stream().anyMatch(f -> f.code() == FindingCode.REFERENCE_LOST), r.findings().toString());
+                Plan p = Planner.plan(r, new Planner.Options(false, Map.of()));
+                assertEquals(1, p.actions().size(), p.actions().toString());
+                assertTrue(p.actions().get(0) instanceof WriteFile w && w.path().equals("image/overlay2/repositories.json"));
+                apply(p);
+            }
+        } finally {
+            Files.delete(archive);
+        }
+        Report after = check();
+        assertTrue(after.clean(), after.findings().toString());
+        assertTrue(after.store().repositories().references().optional().orElseThrow().stream()
+                .anyMatch(r -> r.ref().equals(SampleSet.B) && r.target().equals(ids.imageByTag(SampleSet.B).imageId().toString())));
+    }
 }
