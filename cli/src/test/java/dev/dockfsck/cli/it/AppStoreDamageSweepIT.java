@@ -1,0 +1,154 @@
+package dev.dockfsck.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.dockfsck.checker.Finding;
+import dev.dockfsck.checker.FindingCode;
+import dev.dockfsck.checker.Severity;
+import dev.dockfsck.cli.ExitCodes;
+import dev.dockfsck.cli.Main;
+import dev.dockfsck.fixtures.appstore.ResetAppsStore;
+import dev.dockfsck.fixtures.dockerd.Dockerd;
+import dev.dockfsck.fixtures.dockerd.GoldenStore;
+import dev.dockfsck.fixtures.image.SampleSet;
+import dev.dockfsck.fixtures.store.TreeSnapshot;
+import dev.dockfsck.repair.restore.PendingRestore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The damage sweep of {@link DamageSweepIT} on a device that keeps a restorable app store
+ * (written by skopeo; the engine loaded from it; a container on one app), with repair and restore
+ * given the store, as the boot service runs them. The promise checked for every damage: after
+ * {@code repair --deep --app-store} (and {@code --force} when it kept something for the user) and
+ * {@code restore --pending}, the device is whole again: every app's image runs under its app-store
+ * name, the container starts unless the forced repair removed it, nothing is left pending, and
+ * {@code check --deep} finds nothing but what repair says it does not mend. A clean verdict on the
+ * damaged store must mean the same without any repair. dockerd is proven once per distinct
+ * outcome. {@code -Dsweep.only=REGEX} runs the matching cases.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AppStoreDamageSweepIT {
+    static final List<String> APPS = List.of("shop", "tools", "kiosk");
+    static final Map<String, String> SAMPLE_OF_APP = Map.of("shop", SampleSet.A, "tools", SampleSet.B, "kiosk", SampleSet.C);
+    /** What repair leaves by design (docs/findings.md: "left alone"). */
+    static final Set<FindingCode> LEFT_ALONE = EnumSet.of(FindingCode.LAYER_TAR_SPLIT_MISSING,
+            FindingCode.LAYER_TAR_SPLIT_CORRUPT, FindingCode.UNEXPECTED_ENTRY);
+
+    record Outcome(TreeSnapshot tree, Set<String> pending, boolean containerKept) {
+    }
+
+    final Map<Outcome, String> proven = new HashMap<>();
+    Path work;
+    Path store;
+    Path device;
+    Map<String, String> nameOfApp;
+    String containerId;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        Dockerd.assumeAvailable();
+        assumeTrue(ResetAppsStore.available() && SampleSet.runnable(), "needs skopeo and busybox");
+        work = Files.createTempDirectory(Path.of("/tmp"), "dfk-sweep");
+        store = work.resolve("reset-apps");
+        List<ResetAppsStore.Entry> entries = ResetAppsStore.write(store, SampleSet.images(), APPS, work.resolve("archives"));
+        nameOfApp = ResetAppsStore.namesByApp(entries);
+        device = work.resolve("device");
+        try (Dockerd d = Dockerd.start(work.resolve("d0"), device)) {
+            assertEquals(0, Main.run("restore", "--all", "--host", d.host(), "--app-store", store.toString()));
+            containerId = d.dockerOk("create", "--network", "none", "--name", "kiosk-ctr", nameOfApp.get("kiosk"),
+                    "sh", "-c", RepairIt.PROBE.get(SampleSet.C)).strip();
+            d.dockerOk("volume", "create", GoldenStore.VOLUME);
+            Files.write(device.resolve("volumes").resolve(GoldenStore.VOLUME).resolve("_data")
+                    .resolve(GoldenStore.VOLUME_FILE), GoldenStore.VOLUME_CONTENT);
+        }
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (work != null) {
+            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyFileOfADeviceDamagedEveryWayIsWholeAgainAfterRepairAndRestore() throws IOException {
+        Pattern only = Pattern.compile(System.getProperty("sweep.only", ".*"));
+        List<DamageSweepIT.Case> cases = DamageSweepIT.cases(device).stream()
+                .filter(c -> only.matcher(c.toString()).find()).toList();
+        assertTrue(cases.size() > 40, "the walk found the store's files: " + cases);
+        int[] n = {0};
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+            try {
+                run(c, work.resolve("case-" + n[0]++));
+            } catch (AssertionError e) {
+                throw new AssertionError(c + ": " + e.getMessage(), e);
+            }
+        }));
+    }
+
+    private void run(DamageSweepIT.Case c, Path dir) throws IOException {
+        Path root = GoldenStore.copy(device, dir.resolve("root"));
+        DamageSweepIT.damage(root, c);
+        String apps = "--app-store=" + store;
+        int verdict = Main.run("check", "--root", root.toString(), "--deep", apps);
+        assertTrue(verdict == ExitCodes.CLEAN || verdict == ExitCodes.ERRORS_LEFT, "check --deep: exit " + verdict);
+        Path state = dir.resolve("state");
+        if (verdict != ExitCodes.CLEAN) {
+            RepairIt.Repaired r = RepairIt.repair(root, state, "--deep", apps);
+            if ((r.exit() & ExitCodes.ERRORS_LEFT) != 0) {
+                r = RepairIt.repair(root, state, "--deep", apps, "--force");
+            }
+            RepairIt.assertNoUnfinishedJournal(state);
+            List<Finding> left = RepairIt.report(root, true).findings().stream()
+                    .filter(f -> f.severity() != Severity.INFO).toList();
+            assertTrue(left.stream().allMatch(f -> LEFT_ALONE.contains(f.code())),
+                    "repair (exit " + r.exit() + ") left: " + left.stream().map(f -> f.code() + " " + f.subject()).toList());
+        }
+        Set<String> pending = new PendingRestore(state).read().stream().map(e -> e.imageId().toString())
+                .collect(Collectors.toCollection(TreeSet::new));
+        boolean containerKept = Files.isDirectory(root.resolve("containers").resolve(containerId));
+        Outcome o = new Outcome(TreeSnapshot.of(root, true), pending, containerKept);
+        String shownBy = proven.get(o);
+        if (shownBy != null) {
+            System.out.println("app-store sweep: " + c + ": same outcome as " + shownBy);
+            return;
+        }
+        try (Dockerd d = RepairIt.dockerdOn(root)) {
+            if (!pending.isEmpty()) {
+                assertEquals(0, Main.run("restore", "--pending", "--host", d.host(), apps, "--state-dir", state.toString()),
+                        "restore --pending");
+                assertEquals(List.of(), new PendingRestore(state).read(), "everything pending was restored");
+            }
+            for (String app : APPS) {
+                RepairIt.assertRuns(d, nameOfApp.get(app), SAMPLE_OF_APP.get(app));
+            }
+            if (containerKept) {
+                Dockerd.Result started = d.docker("start", "-a", containerId);
+                assertTrue(started.ok(), () -> "the container does not start: " + started.stderr() + "\n" + d.logTail());
+                assertEquals(RepairIt.EXPECTED.get(SampleSet.C), started.stdout());
+            }
+            RepairIt.assertNoStoreErrors(d);
+        }
+        proven.put(o, c.toString());
+        System.out.println("app-store sweep: " + c + ": proven with dockerd (restored " + pending.size() + " image(s)"
+                + (containerKept ? "" : "; container removed") + ")");
+    }
+}
