@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dockfsck.cli.Main;
-import dev.dockfsck.fixtures.appstore.ResetAppsStore;
 import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.dockerd.GoldenStore;
 import dev.dockfsck.fixtures.image.SampleSet;
@@ -39,9 +37,10 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AppStoreRepairIT {
-    static final List<String> APPS = List.of("shop", "tools", "kiosk");
-    static final Map<String, String> SAMPLE_OF_APP = Map.of("shop", SampleSet.A, "tools", SampleSet.B, "kiosk", SampleSet.C);
+    static final List<String> APPS = AppStoreDevice.APPS;
+    static final Map<String, String> SAMPLE_OF_APP = AppStoreDevice.SAMPLE_OF_APP;
 
+    AppStoreDevice device;
     Path work;
     Path store;
     Path root;
@@ -50,29 +49,18 @@ class AppStoreRepairIT {
 
     @BeforeAll
     void setUp() throws Exception {
-        Dockerd.assumeAvailable();
-        assumeTrue(ResetAppsStore.available() && SampleSet.runnable(), "needs skopeo and busybox");
-        work = Files.createTempDirectory(Path.of("/tmp"), "dfk-apps");
-        store = work.resolve("reset-apps");
-        List<ResetAppsStore.Entry> entries = ResetAppsStore.write(store, SampleSet.images(), APPS, work.resolve("archives"));
-        nameOfApp = ResetAppsStore.namesByApp(entries);
-        root = work.resolve("root");
-        try (Dockerd d = Dockerd.start(work.resolve("d0"), root)) {
-            assertEquals(0, Main.run("restore", "--all", "--host", d.host(), "--app-store", store.toString()),
-                    "the device is loaded from its app store");
-            containerId = d.dockerOk("create", "--network", "none", "--name", "kiosk-ctr", nameOfApp.get("kiosk"),
-                    "sh", "-c", RepairIt.PROBE.get(SampleSet.C)).strip();
-            // user data the repair must never touch (RepairIt.repair checks it)
-            d.dockerOk("volume", "create", GoldenStore.VOLUME);
-            Files.write(root.resolve("volumes").resolve(GoldenStore.VOLUME).resolve("_data").resolve(GoldenStore.VOLUME_FILE),
-                    GoldenStore.VOLUME_CONTENT);
-        }
+        device = AppStoreDevice.make("dfk-apps");
+        work = device.work();
+        store = device.store();
+        root = device.root();
+        nameOfApp = device.nameOfApp();
+        containerId = device.containerId();
     }
 
     @AfterAll
     void tearDown() throws Exception {
-        if (work != null) {
-            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        if (device != null) {
+            device.delete();
         }
     }
 
