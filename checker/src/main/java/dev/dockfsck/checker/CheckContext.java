@@ -110,16 +110,6 @@ public final class CheckContext {
     }
 
     /**
-     * The top chainID of a container's image, read from the image's config: empty when the image
-     * or its config cannot be read, or the image has no layers.
-     */
-    public Optional<Digest> imageTop(dev.dockfsck.model.container.Container c) {
-        return c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
-                .map(store.imageDb().images()::get).flatMap(image -> image.config().optional())
-                .map(cfg -> cfg.chainIds()).filter(chain -> !chain.isEmpty()).map(chain -> chain.get(chain.size() - 1));
-    }
-
-    /**
      * The layer a container's RW layer stands on: its mount's {@code parent}, or, when that file
      * is lost or broken, its image's top layer (what dockerd wrote there, and repair writes back).
      */
@@ -128,7 +118,7 @@ public final class CheckContext {
         if (m == null) {
             return Optional.empty();
         }
-        return m.parent().optional().or(() -> imageTop(c));
+        return m.parent().optional().or(() -> store.imageTopOf(c));
     }
 
     public Optional<Layer> layer(Digest chainId) {

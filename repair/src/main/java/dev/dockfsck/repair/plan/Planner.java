@@ -297,12 +297,6 @@ public final class Planner {
         return out;
     }
 
-    private boolean has(Subject s, FindingCode... codes) {
-        Set<FindingCode> set = EnumSet.noneOf(FindingCode.class);
-        set.addAll(List.of(codes));
-        return bySubject.getOrDefault(s, List.of()).stream().anyMatch(f -> set.contains(f.code()));
-    }
-
     /**
      * A heal action for a layer whose only fatal damage is regular-file content and lost entries
      * without content (directories, links, empty files) that the app store holds an intact copy
@@ -562,7 +556,7 @@ public final class Planner {
 
     /** {@code <mount-id>-init} when that overlay2 dir exists. */
     private Optional<String> derivedInitId(Mount m) {
-        return m.mountId().optional().map(id -> id + "-init").filter(id -> store.overlay2().dir(id).isPresent());
+        return m.mountId().optional().map(id -> id + OverlayDir.INIT_SUFFIX).filter(id -> store.overlay2().dir(id).isPresent());
     }
 
     /** The mount's RW dir id: its {@code mount-id}, else its {@code init-id} without "-init" when that dir exists. */
@@ -571,16 +565,14 @@ public final class Planner {
     }
 
     private Optional<String> derivedMountId(Mount m) {
-        return m.initId().optional().filter(id -> id.endsWith("-init")).map(id -> id.substring(0, id.length() - 5))
+        return m.initId().optional().filter(id -> id.endsWith(OverlayDir.INIT_SUFFIX))
+                .map(id -> id.substring(0, id.length() - OverlayDir.INIT_SUFFIX.length()))
                 .filter(id -> !id.isEmpty() && store.overlay2().dir(id).isPresent());
     }
 
     /** The registered top layer of the container's image, read from the image's config. */
     private Optional<Digest> imageTop(Container c) {
-        return c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
-                .map(store.imageDb().images()::get).flatMap(image -> image.config().optional())
-                .map(cfg -> cfg.chainIds()).filter(chain -> !chain.isEmpty()).map(chain -> chain.get(chain.size() - 1))
-                .filter(store.layerDb().layers()::containsKey);
+        return store.imageTopOf(c).filter(store.layerDb().layers()::containsKey);
     }
 
     /**

@@ -31,4 +31,15 @@ public record DataRoot(Path root, String driver, LayerDb layerDb, Overlay2 overl
     public Path imageDir() {
         return root.resolve("image").resolve(driver);
     }
+
+    /**
+     * The top chainID of a container's image, read from the image's config: what dockerd wrote
+     * to the container's mount {@code parent}. Empty when the image or its config cannot be read,
+     * or the image has no layers.
+     */
+    public java.util.Optional<dev.dockfsck.model.Digest> imageTopOf(Container c) {
+        return c.config().optional().flatMap(cfg -> dev.dockfsck.model.Digest.tryParse(cfg.image()))
+                .map(imageDb.images()::get).flatMap(image -> image.config().optional())
+                .map(cfg -> cfg.chainIds()).filter(chain -> !chain.isEmpty()).map(chain -> chain.get(chain.size() - 1));
+    }
 }
