@@ -9,7 +9,7 @@ import dev.dockfsck.model.hash.Sha256Engine;
  * SHA-256 when the run hashes, and Jackson's first use (its date formats load the JDK's locale
  * data). The main thread waits for either only where it needs it, through class initialization.
  * On one core this only reorders work; on two it is done by the time the walk starts
- * (docs/benchmarks.md, "start-up").
+ * (docs/java-on-the-store.md, start-up).
  */
 final class StartUp {
     private StartUp() {

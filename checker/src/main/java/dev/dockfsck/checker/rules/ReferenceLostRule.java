@@ -35,7 +35,7 @@ public final class ReferenceLostRule {
             }
             for (String name : image.names()) {
                 String tag = Reference.familiar(name);
-                if (!isTagged(tag) || tagged.contains(tag + " " + image.imageId())) {
+                if (!Reference.isTag(tag) || tagged.contains(tag + " " + image.imageId())) {
                     continue;
                 }
                 ctx.report(FindingCode.REFERENCE_LOST, Subject.reference(tag), repos.path(),
@@ -45,12 +45,5 @@ public final class ReferenceLostRule {
                                 "store", apps.root().toString()));
             }
         }
-    }
-
-    /** repo:tag (not a digest reference, not a bare ID). */
-    private static boolean isTagged(String n) {
-        int slash = n.lastIndexOf('/');
-        int colon = n.lastIndexOf(':');
-        return colon > slash && colon < n.length() - 1 && !n.contains("@") && !n.startsWith("sha256:");
     }
 }

@@ -694,9 +694,7 @@ public final class Planner {
     }
 
     private static boolean isTagName(String n) {
-        int slash = n.lastIndexOf('/');
-        int colon = n.lastIndexOf(':');
-        return colon > slash && colon < n.length() - 1 && !n.contains("@") && !n.startsWith("sha256:");
+        return Reference.isTag(n);
     }
 
     /** Adds a tag as dockerd keys it: its familiar form under its repository. */

@@ -21,6 +21,13 @@ public record Reference(String repository, String ref, String target) {
         return name;
     }
 
+    /** Whether a name is repo:tag (not a digest reference, not a bare image ID, not a name without tag). */
+    public static boolean isTag(String name) {
+        int slash = name.lastIndexOf('/');
+        int colon = name.lastIndexOf(':');
+        return colon > slash && colon < name.length() - 1 && !name.contains("@") && !name.startsWith("sha256:");
+    }
+
     /** The repository part of a familiar tagged name ({@code acme/app:2} -> {@code acme/app}). */
     public static String repositoryOf(String familiarTagged) {
         int slash = familiarTagged.lastIndexOf('/');

@@ -28,4 +28,13 @@ class ReferenceTest {
         assertEquals("localhost:5000/x", Reference.repositoryOf("localhost:5000/x:1"));
         assertEquals("localhost:5000/x", Reference.repositoryOf("localhost:5000/x"));
     }
+
+    @Test
+    void aTagIsRepoColonTag() {
+        org.junit.jupiter.api.Assertions.assertTrue(Reference.isTag("localhost:5000/x:1"));
+        for (String not : new String[] {"localhost:5000/x", "nginx", "nginx:", "nginx@sha256:" + "a".repeat(64),
+                "sha256:" + "a".repeat(64)}) {
+            org.junit.jupiter.api.Assertions.assertFalse(Reference.isTag(not), not);
+        }
+    }
 }
