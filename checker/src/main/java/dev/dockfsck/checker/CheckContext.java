@@ -61,7 +61,7 @@ public final class CheckContext {
         findings.add(f);
         if (f.code().damaging() && f.severity() == Severity.ERROR && f.subject().kind() != Subject.Kind.PATH
                 && f.subject().kind() != Subject.Kind.REFERENCE) {
-            if (f.code().reach() == FindingCode.Reach.CREATED_ON_IT && f.subject().kind() == Subject.Kind.LAYER) {
+            if (f.spoilsOnlyWhatIsCreatedOnIt()) {
                 spoiledForNew.add(f.subject());
             } else {
                 damaged.add(f.subject());

@@ -1,7 +1,6 @@
 package dev.dockfsck.checker;
 
 import dev.dockfsck.checker.rules.AppStoreRule;
-import dev.dockfsck.checker.rules.ReferenceLostRule;
 import dev.dockfsck.checker.rules.ContainerConfigInvalidRule;
 import dev.dockfsck.checker.rules.ContainerImageDamagedRule;
 import dev.dockfsck.checker.rules.ContainerLayerMissingRule;
@@ -27,6 +26,7 @@ import dev.dockfsck.checker.rules.OverlayOwner;
 import dev.dockfsck.checker.rules.OverlayRule;
 import dev.dockfsck.checker.rules.OverlaySymlinkDanglingRule;
 import dev.dockfsck.checker.rules.OverlaySymlinkMissingRule;
+import dev.dockfsck.checker.rules.ReferenceLostRule;
 import dev.dockfsck.checker.rules.ReferenceTargetMissingRule;
 import dev.dockfsck.checker.rules.RepositoriesInvalidRule;
 import dev.dockfsck.checker.rules.StaleImportTmpRule;
@@ -61,8 +61,7 @@ public final class Checker {
      * @param deep        verify every layer's content against its diffID
      * @param onlyLayer   with deep: verify only this layer's content
      * @param jobs        layers verified at once
-     */
-    /**
+     * @param appStore    the restorable app store, when given
      * @param checkAppStore report the app store's own damage (APPSTORE_*), hashing its layer blobs
      *                      with {@code deep}. Repair passes false: it uses the store for its names
      *                      (REFERENCE_LOST) and cannot mend it (read-only); healing verifies what it reads
@@ -207,11 +206,17 @@ public final class Checker {
     private static Report finish(CheckContext ctx, boolean deep) {
         DataRoot store = ctx.store();
         Map<Digest, Set<Subject>> imagesOnLayer = new HashMap<>();
+        // images by their top layer: what a new container of the image is created on
+        Map<Digest, Set<Subject>> imagesTopped = new HashMap<>();
         Map<Digest, Set<Subject>> containersOfImage = new HashMap<>();
         Map<Digest, Set<Subject>> containersOnLayer = new HashMap<>();
         for (Image image : store.imageDb().images().values()) {
-            image.config().optional().ifPresent(cfg -> cfg.chainIds().forEach(chain ->
-                    imagesOnLayer.computeIfAbsent(chain, k -> new TreeSet<>()).add(Subject.image(image.id()))));
+            image.config().optional().map(cfg -> cfg.chainIds()).ifPresent(chain -> {
+                chain.forEach(c -> imagesOnLayer.computeIfAbsent(c, k -> new TreeSet<>()).add(Subject.image(image.id())));
+                if (!chain.isEmpty()) {
+                    imagesTopped.computeIfAbsent(chain.get(chain.size() - 1), k -> new TreeSet<>()).add(Subject.image(image.id()));
+                }
+            });
         }
         for (Container c : store.containers().values()) {
             c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image())).ifPresent(img ->
@@ -222,12 +227,6 @@ public final class Checker {
                 containersOnLayer.computeIfAbsent(chain, k -> new TreeSet<>()).add(Subject.container(c.id()));
                 chain = ctx.layer(chain).flatMap(l -> l.parent().optional()).orElse(null);
             }
-        }
-        // images by their top layer: what a new container of the image is created on
-        Map<Digest, Set<Subject>> imagesTopped = new HashMap<>();
-        for (Image image : store.imageDb().images().values()) {
-            image.config().optional().map(cfg -> cfg.chainIds()).filter(c -> !c.isEmpty()).ifPresent(c ->
-                    imagesTopped.computeIfAbsent(c.get(c.size() - 1), k -> new TreeSet<>()).add(Subject.image(image.id())));
         }
         // transitive damage: everything on a damaged layer or image is damaged too; a layer spoiled
         // only for what is created on it damages itself and the images new containers start from
@@ -248,7 +247,7 @@ public final class Checker {
                 store.imageDb().images().keySet().forEach(id -> affects.add(Subject.image(id)));
                 store.containers().keySet().forEach(id -> affects.add(Subject.container(id)));
             } else if (f.code().damaging() && f.severity() == Severity.ERROR) {
-                if (f.code().reach() == FindingCode.Reach.CREATED_ON_IT && f.subject().kind() == Subject.Kind.LAYER) {
+                if (f.spoilsOnlyWhatIsCreatedOnIt()) {
                     affects.addAll(imagesTopped.getOrDefault(Digest.parse(f.subject().id()), Set.of()));
                 } else {
                     affects.addAll(affected(f.subject(), store, imagesOnLayer, containersOfImage, containersOnLayer));

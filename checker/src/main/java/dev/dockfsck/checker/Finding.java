@@ -36,6 +36,14 @@ public record Finding(FindingCode code, Severity severity, Subject subject, Stri
         return new Finding(code, code.severity(), subject, path, message, evidence, code.consequence(), List.of());
     }
 
+    /**
+     * Whether this damage reaches only what dockerd creates on its layer from now on
+     * ({@link FindingCode.Reach#CREATED_ON_IT} on a layer), not what already stands on it.
+     */
+    public boolean spoilsOnlyWhatIsCreatedOnIt() {
+        return code.reach() == FindingCode.Reach.CREATED_ON_IT && subject.kind() == Subject.Kind.LAYER;
+    }
+
     public Finding withAffects(List<Subject> newAffects) {
         return new Finding(code, severity, subject, path, message, evidence, consequence, newAffects);
     }

@@ -576,13 +576,15 @@ public final class Planner {
     }
 
     /**
-     * Images a tag names whose config is gone (not a damaged config: no file at all): lost
-     * before this repair; they are recorded for restore like the images it removes.
+     * Images a tag names whose config is gone (REFERENCE_TARGET_MISSING with a valid image ID):
+     * lost before this repair; they are recorded for restore like the images it removes.
      */
     private Set<Digest> lostImages() {
         Set<Digest> out = new TreeSet<>();
-        for (Reference r : store.repositories().references().optional().orElse(List.of())) {
-            Digest.tryParse(r.target()).filter(d -> !store.imageDb().images().containsKey(d)).ifPresent(out::add);
+        for (Finding f : report.findings()) {
+            if (f.code() == FindingCode.REFERENCE_TARGET_MISSING) {
+                Digest.tryParse(String.valueOf(f.evidence().get("target"))).ifPresent(out::add);
+            }
         }
         return out;
     }
@@ -650,11 +652,11 @@ public final class Planner {
             why.add(FindingCode.REPOSITORIES_INVALID.name());
             for (Container c : store.containers().values()) {
                 c.config().optional().ifPresent(cfg -> Digest.tryParse(cfg.image()).filter(surviving::contains)
-                        .ifPresent(id -> cfg.imageName().filter(Planner::isTagName).ifPresent(n -> put(out, n, id))));
+                        .ifPresent(id -> cfg.imageName().filter(Reference::isTag).ifPresent(n -> put(out, n, id))));
             }
             options.extraNames().forEach((id, names) -> {
                 if (surviving.contains(id)) {
-                    names.stream().filter(Planner::isTagName).forEach(n -> put(out, n, id));
+                    names.stream().filter(Reference::isTag).forEach(n -> put(out, n, id));
                 }
             });
         } else {
@@ -672,7 +674,7 @@ public final class Planner {
             for (Finding f : report.findings()) {
                 if (f.code() == FindingCode.REFERENCE_LOST) {
                     Optional<Digest> id = Digest.tryParse(String.valueOf(f.evidence().get("image"))).filter(surviving::contains);
-                    if (id.isPresent() && isTagName(f.subject().id())) {
+                    if (id.isPresent() && Reference.isTag(f.subject().id())) {
                         put(out, f.subject().id(), id.get());
                         changed = true;
                         why.add(FindingCode.REFERENCE_LOST + " " + f.subject().id());
@@ -691,10 +693,6 @@ public final class Planner {
             refs.forEach(n::put);
         });
         return Optional.of(new WriteFile(rel(repos.path()), root.toString(), why));
-    }
-
-    private static boolean isTagName(String n) {
-        return Reference.isTag(n);
     }
 
     /** Adds a tag as dockerd keys it: its familiar form under its repository. */

@@ -22,4 +22,10 @@ public record ImageConfig(List<Digest> diffIds, String os, String architecture) 
         }
         return out;
     }
+
+    /** The chainID of the image's top layer (what a new container is created on); empty without layers. */
+    public java.util.Optional<Digest> topChainId() {
+        List<Digest> chain = chainIds();
+        return chain.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(chain.get(chain.size() - 1));
+    }
 }

@@ -40,6 +40,6 @@ public record DataRoot(Path root, String driver, LayerDb layerDb, Overlay2 overl
     public java.util.Optional<dev.dockfsck.model.Digest> imageTopOf(Container c) {
         return c.config().optional().flatMap(cfg -> dev.dockfsck.model.Digest.tryParse(cfg.image()))
                 .map(imageDb.images()::get).flatMap(image -> image.config().optional())
-                .map(cfg -> cfg.chainIds()).filter(chain -> !chain.isEmpty()).map(chain -> chain.get(chain.size() - 1));
+                .flatMap(dev.dockfsck.model.image.ImageConfig::topChainId);
     }
 }
