@@ -195,7 +195,7 @@ final class AppStoreReader {
             return;
         }
         List<DirEntry> entries = listing.optional().orElseThrow();
-        if (entries.stream().anyMatch(e -> e.name().equals("index.json"))) {
+        if (isImageDir(entries, comps)) {
             readResetAppsImage(blobs, dir, rel, comps, app, appHash);
             return;
         }
@@ -210,6 +210,20 @@ final class AppStoreReader {
                 walkImages(blobs, e.path(), erel, next, app, appHash);
             }
         }
+    }
+
+    /**
+     * Whether a directory below images/ is an image's OCI layout: it has an index.json, or the
+     * oci-layout skopeo writes before it (a cut copy), or it is a leaf named by a manifest digest at
+     * images/host/repo/hex (a copy cut before anything was written). Such a directory without its
+     * index.json is an image that cannot be restored, never one that is not there.
+     */
+    private static boolean isImageDir(List<DirEntry> entries, List<String> comps) {
+        if (entries.stream().anyMatch(e -> e.name().equals("index.json") || e.name().equals("oci-layout"))) {
+            return true;
+        }
+        return comps.size() >= 3 && Digest.isHex64(comps.get(comps.size() - 1))
+                && entries.stream().noneMatch(e -> e.kind() == FileKind.DIRECTORY);
     }
 
     private void readResetAppsImage(DirBlobs blobs, Path dir, String rel, List<String> comps, String app, String appHash) {

@@ -221,6 +221,36 @@ class ResetAppsStoreTest {
     }
 
     @Test
+    void anImageDirectoryWithoutItsIndexIsAnImageThatCannotBeRestoredNotNoImage() throws IOException {
+        // skopeo writes oci-layout first and index.json last: a cut copy leaves the one without the other,
+        // or, cut earlier, only the directory named by the manifest digest
+        Path dirOne = store.resolve("apps/alpha").resolve(HASH1).resolve("images/hub.example.com/factory/one")
+                .resolve(one.manifestDigest().hex());
+        Files.delete(dirOne.resolve("index.json"));
+        Path dirThree = store.resolve("apps/beta").resolve(HASH2).resolve("images/hub.example.com/factory/deep/three")
+                .resolve(three.manifestDigest().hex());
+        Files.delete(dirThree.resolve("index.json"));
+        Files.delete(dirThree.resolve("oci-layout"));
+        AppStore s = AppStore.open(store);
+        assertEquals(1, s.images().size(), "two is intact");
+        List<AppStoreFinding> invalid = withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID);
+        assertEquals(List.of(store.relativize(dirOne.resolve("index.json")).toString(),
+                store.relativize(dirThree.resolve("index.json")).toString()), invalid.stream().map(AppStoreFinding::path).toList());
+        assertEquals(List.of("hub.example.com/factory/one:" + one.manifestDigest().hex().substring(0, 7),
+                "hub.example.com/factory/deep/three:" + three.manifestDigest().hex().substring(0, 7)),
+                s.unresolved().stream().map(u -> u.names().get(0)).toList());
+    }
+
+    @Test
+    void aDirectoryOnTheWayToAnImageIsNotAnImage() throws IOException {
+        // images/<host>/<repo> with no image below it yet (a copy cut after mkdir -p of the repo path)
+        Files.createDirectories(store.resolve("apps/beta").resolve(HASH2).resolve("images/hub.example.com/factory/four"));
+        AppStore s = AppStore.open(store);
+        assertEquals(3, s.images().size());
+        assertEquals(List.of(), withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID));
+    }
+
+    @Test
     void missingStoreIsUnreadable(@TempDir Path tmp) {
         AppStore s = AppStore.open(tmp.resolve("nope"));
         assertFalse(s.readable());
