@@ -25,7 +25,19 @@ final class AppStores {
         return Files.isDirectory(DEFAULT) ? DEFAULT : null;
     }
 
-    /** Opens it; a store that cannot be read at all is an operational error naming the path. */
+    /**
+     * Opens it for check and repair: a path with nothing at it is an operational error naming it
+     * (a wrong --app-store); a store that is there but damaged past reading is not: its
+     * APPSTORE_UNREADABLE finding goes into the report, and repair still repairs the engine.
+     */
+    static AppStore openForCheck(Path path) {
+        if (dev.dockfsck.model.fs.StoreFiles.kindOf(path) == dev.dockfsck.model.fs.FileKind.MISSING) {
+            throw new OperationalException("app store " + path + ": there is nothing at this path");
+        }
+        return AppStore.open(path);
+    }
+
+    /** Opens it for restore; a store that cannot be read at all is an operational error naming the path. */
     static AppStore open(Path path) {
         AppStore s = AppStore.open(path);
         if (!s.readable()) {

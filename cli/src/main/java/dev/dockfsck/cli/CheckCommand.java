@@ -76,7 +76,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         Progress progress = Progress.forTerminal(Output.stderr());
         Report report;
-        try (dev.dockfsck.model.appstore.AppStore apps = appStore == null ? null : AppStores.open(appStore)) {
+        try (dev.dockfsck.model.appstore.AppStore apps = appStore == null ? null : AppStores.openForCheck(appStore)) {
             report = new Checker(Verifiers.content(store.root())).check(store,
                     new Checker.Options(deep, only, n, progress, java.util.Optional.ofNullable(apps)));
         }

@@ -94,7 +94,12 @@ public final class RepairCommand implements Callable<Integer> {
         };
         Path storePath = AppStores.chosen(appStore);
         Repairer.Result r;
-        try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.open(storePath)) {
+        try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.openForCheck(storePath)) {
+            if (store != null && !store.readable()) {
+                Output.stderr().println("dockfsck: app store " + storePath + " cannot be used ("
+                        + store.findings().stream().map(f -> f.message()).findFirst().orElse("unreadable")
+                        + "): repairing the engine without it; lost images are recorded for restore");
+            }
             Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n,
                     store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
                     store == null ? java.util.Optional.empty()

@@ -120,4 +120,32 @@ class CheckCommandTest {
         }
         assertTrue(run("--version").out().contains("dockfsck"));
     }
+
+    @Test
+    void aDamagedAppStoreIsAFindingAndRepairStillRepairsTheEngineAWrongPathIsAnError() throws Exception {
+        Path root = tmp.resolve("root");
+        StoreIds ids = store(root);
+        // a reset-apps store whose apps/ was lost: there, but nothing can be restored from it
+        Path apps = tmp.resolve("reset-apps");
+        Files.createDirectories(apps.resolve("blobs/sha256"));
+        Run r = run("check", "--root", root.toString(), "--app-store", apps.toString(), "--format", "json");
+        assertEquals(4, r.code(), r.err());
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertEquals("APPSTORE_UNREADABLE", doc.get("findings").get(0).get("code").asText(), r.out());
+
+        // repair mends the engine all the same, and says it does so without the store
+        var b = ids.imageByTag(SampleSet.B);
+        Path cacheId = ids.layerDbDir(b.topChainId()).resolve("cache-id");
+        Files.write(cacheId, new byte[0]);
+        Run repair = run("repair", "--root", root.toString(), "--app-store", apps.toString(),
+                "--state-dir", tmp.resolve("state").toString());
+        assertEquals(1, repair.code(), repair.out() + repair.err());
+        assertEquals(0, run("check", "--root", root.toString()).code(), "the engine is mended: " + repair.out());
+        assertTrue(repair.err().contains("app store " + apps + " cannot be used"), repair.err());
+
+        // nothing at the path: the operator named the wrong one
+        Run wrong = run("check", "--root", root.toString(), "--app-store", tmp.resolve("no-such").toString());
+        assertEquals(8, wrong.code(), wrong.out());
+        assertTrue(wrong.err().contains("no-such"), wrong.err());
+    }
 }
