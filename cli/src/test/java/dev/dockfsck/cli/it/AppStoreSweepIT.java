@@ -5,18 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dockfsck.cli.ExitCodes;
 import dev.dockfsck.cli.Main;
+import dev.dockfsck.cli.it.DamageSweepIT.Case;
+import dev.dockfsck.cli.it.DamageSweepIT.Damage;
 import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.store.TreeSnapshot;
 import dev.dockfsck.model.appstore.AppStore;
 import dev.dockfsck.model.appstore.AppStoreFinding;
 import dev.dockfsck.model.appstore.StoreImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,15 +50,6 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AppStoreSweepIT {
-    enum Damage { EMPTY, HALF, GARBLE, DELETE, LINK_OUT }
-
-    record Case(String path, char type, Damage damage) {
-        @Override
-        public String toString() {
-            return damage.name().toLowerCase(java.util.Locale.ROOT) + " " + path;
-        }
-    }
-
     /**
      * What a damaged store offers: whether it can be read at all, the images it can restore, those it
      * names as blocked, and whether some image restore --all tries cannot be restored.
@@ -74,7 +64,6 @@ class AppStoreSweepIT {
     AppStoreDevice dev;
     Path work;
     Path store;
-    TreeSnapshot intact;
     /** app -> its image's name in the store. */
     Map<String, String> nameOfApp;
 
@@ -84,7 +73,6 @@ class AppStoreSweepIT {
         work = dev.work();
         store = dev.store();
         nameOfApp = dev.nameOfApp();
-        intact = TreeSnapshot.of(store, false);
     }
 
     @AfterAll
@@ -128,55 +116,11 @@ class AppStoreSweepIT {
                     out.add(new Case(rel, 'd', Damage.DELETE));
                     continue;
                 }
-                long size = Files.size(p);
-                out.add(new Case(rel, 'f', Damage.DELETE));
+                DamageSweepIT.file(out, store, rel);
                 out.add(new Case(rel, 'f', Damage.LINK_OUT));
-                if (size > 0) {
-                    out.add(new Case(rel, 'f', Damage.EMPTY));
-                    out.add(new Case(rel, 'f', Damage.GARBLE));
-                }
-                if (size > 1) {
-                    out.add(new Case(rel, 'f', Damage.HALF));
-                }
             }
         }
         return out;
-    }
-
-    /** Damages the copy; a LINK_OUT target is an intact copy of the file in {@code outside}. */
-    static void damage(Path store, Case c, Path outside) throws IOException {
-        Path p = store.resolve(c.path());
-        switch (c.damage()) {
-            case EMPTY -> RepairIt.truncate(p, 0);
-            case HALF -> RepairIt.truncate(p, Files.size(p) / 2);
-            case DELETE -> {
-                if (c.type() == 'd') {
-                    RepairIt.rmTree(p);
-                } else {
-                    Files.delete(p);
-                }
-            }
-            case GARBLE -> {
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    long size = ch.size();
-                    int len = (int) Math.min(16, size);
-                    long at = size / 2 - len / 2;
-                    ByteBuffer b = ByteBuffer.allocate(len);
-                    ch.read(b, at);
-                    for (int i = 0; i < len; i++) {
-                        b.put(i, (byte) (b.get(i) ^ 0x5A));
-                    }
-                    b.rewind();
-                    ch.write(b, at);
-                }
-            }
-            case LINK_OUT -> {
-                Files.createDirectories(outside);
-                Path copy = outside.resolve(p.getFileName().toString());
-                Files.move(p, copy);
-                Files.createSymbolicLink(p, copy);
-            }
-        }
     }
 
     // ------------------------------------------------------------------ one case
@@ -184,7 +128,7 @@ class AppStoreSweepIT {
     private void run(Case c, Path dir) throws Exception {
         Path damaged = dir.resolve("reset-apps");
         copyTree(store, damaged);
-        damage(damaged, c, dir.resolve("outside"));
+        DamageSweepIT.damage(damaged, c);
         TreeSnapshot before = TreeSnapshot.of(damaged, false);
 
         int exit = Main.run("check", "--root", dev.root().toString(), "--deep", "--app-store=" + damaged);

@@ -73,7 +73,11 @@ import org.junit.jupiter.api.io.TempDir;
  * matches.
  */
 class DamageSweepIT {
-    enum Damage { EMPTY, HALF, DELETE, GARBLE, RETARGET }
+    /**
+     * How a file is damaged. RETARGET points a short link elsewhere; LINK_OUT (the app store sweep)
+     * replaces a file by a symbolic link to an intact copy of it outside the tree.
+     */
+    enum Damage { EMPTY, HALF, DELETE, GARBLE, RETARGET, LINK_OUT }
 
     /** A path of the store (relative to the root) and one damage to it. */
     record Case(String path, char type, Damage damage) {
@@ -170,7 +174,8 @@ class DamageSweepIT {
         return out;
     }
 
-    private static void file(List<Case> out, Path root, String rel) throws IOException {
+    /** The damages of a file: deleted always; emptied and garbled when it has content; halved from 2 bytes. */
+    static void file(List<Case> out, Path root, String rel) throws IOException {
         long size = Files.size(root.resolve(rel));
         out.add(new Case(rel, 'f', Damage.DELETE));
         if (size > 0) {
@@ -228,6 +233,13 @@ class DamageSweepIT {
             case RETARGET -> {
                 Files.delete(p);
                 Files.createSymbolicLink(p, Path.of("../0123456789abcdef0123456789abcdef01234567/diff"));
+            }
+            case LINK_OUT -> {
+                Path outside = root.resolveSibling(root.getFileName() + "-outside");
+                Files.createDirectories(outside);
+                Path copy = outside.resolve(c.path().replace('/', '_'));
+                Files.move(p, copy);
+                Files.createSymbolicLink(p, copy);
             }
         }
     }
