@@ -261,15 +261,54 @@ final class AppStoreReader {
                 }
             }
             if (chosen == null) {
-                throw new Refused(AppStoreFinding.Code.APPSTORE_INDEX_INVALID, rel + "/index.json", "",
-                        rel + "/index.json does not point at the manifest its directory names (" + dirDigest.get() + ")");
+                chosen = platformCopy(blobs, manifests, dirDigest.get(), rel + "/index.json");
             }
             BlobRef mref = descriptor(chosen, rel + "/index.json", "manifest");
             ManifestInfo info = resolveManifest(blobs, mref, 0);
-            addImage(blobs, rel, app, appHash, names, Optional.of(mref.digest().orElseThrow()), info);
+            addImage(blobs, rel, app, appHash, names, dirDigest, info);
         } catch (Refused r) {
             refuse(r, rel, app, appHash, names);
         }
+    }
+
+    /**
+     * The manifest an image directory holds when its index.json does not list the digest the
+     * directory is named by. That is how skopeo copies one platform of a multi-arch image (no
+     * {@code --all}): the directory is named by the image index the app's compose file references,
+     * index.json lists only this platform's manifest, and the index itself is not kept (the OTA agent
+     * takes {@code manifests[0]} for the same reason). It is inconsistent, not a platform copy, when
+     * index.json lists several manifests, or when the store does hold the named blob and it is not an
+     * index listing the manifest.
+     */
+    private static JsonNode platformCopy(BlobAccess blobs, JsonNode manifests, Digest named, String where) throws Refused {
+        JsonNode only = manifests.get(0);
+        Digest listed = descriptor(only, where, "manifest").digest().orElseThrow();
+        Refused inconsistent = new Refused(AppStoreFinding.Code.APPSTORE_INDEX_INVALID, where, "",
+                where + " points at " + listed + ", not at the manifest its directory names (" + named + ")");
+        if (manifests.size() != 1) {
+            throw inconsistent;
+        }
+        BlobRef namedRef = BlobRef.inBlobDir(named, -1, "");
+        if (blobs.check(namedRef).isPresent()) {
+            return only; // the index was not kept: a platform copy
+        }
+        byte[] bytes;
+        try {
+            bytes = readVerified(blobs, namedRef, MAX_MANIFEST, "image index");
+        } catch (Refused r) {
+            return only; // an unusable copy of the index proves nothing either way; restore needs only the manifest
+        }
+        JsonNode index = parseBlobJson(blobs, namedRef, bytes, "image index");
+        JsonNode list = index.get("manifests");
+        if (list != null && list.isArray()) {
+            for (JsonNode m : list) {
+                JsonNode d = m.get("digest");
+                if (d != null && d.isTextual() && d.asText().equals(listed.toString())) {
+                    return only;
+                }
+            }
+        }
+        throw inconsistent;
     }
 
     private void refuse(Refused r, String key, String app, String appHash, List<String> names) {

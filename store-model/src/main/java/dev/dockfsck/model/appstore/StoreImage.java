@@ -16,7 +16,9 @@ import java.util.Optional;
  * @param app            the app it belongs to ("" when the store has no apps)
  * @param appHash        the app version hash directory ("" when none)
  * @param names          the names dockerd should tag it with ({@code host/repo:tag}, never a digest)
- * @param manifestDigest the image manifest's digest (empty for a docker-archive)
+ * @param manifestDigest the digest the store names the image by: its manifest's, or, for one
+ *                       platform of a multi-arch image in a reset-apps store, the image index's its
+ *                       directory is named by (empty for a docker-archive)
  * @param manifest       the manifest blob (null for a docker-archive)
  * @param config         the config blob
  * @param configBytes    the verified config bytes

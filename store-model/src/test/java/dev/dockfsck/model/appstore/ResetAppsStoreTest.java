@@ -250,6 +250,62 @@ class ResetAppsStoreTest {
         assertEquals(List.of(), withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID));
     }
 
+    /** Renames image one's directory to {@code named}, as skopeo leaves a platform copy of an image index. */
+    private Path renameOneTo(Digest named) throws IOException {
+        Path dir = store.resolve("apps/alpha").resolve(HASH1).resolve("images/hub.example.com/factory/one")
+                .resolve(one.manifestDigest().hex());
+        Path to = dir.resolveSibling(named.hex());
+        Files.move(dir, to);
+        return to;
+    }
+
+    private byte[] indexListing(Digest... manifests) {
+        StringBuilder b = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[");
+        for (int i = 0; i < manifests.length; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"")
+                    .append(manifests[i]).append("\",\"size\":1,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}");
+        }
+        return b.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aPlatformCopyOfAnImageIndexIsTheImageItsDirectoryNames() throws IOException {
+        // skopeo without --all: the directory is named by the index the compose file references,
+        // index.json lists only this platform's manifest, and the index itself is not kept
+        Digest list = Digest.sha256Of(indexListing(one.manifestDigest(), two.manifestDigest()));
+        renameOneTo(list);
+        AppStore s = AppStore.open(store);
+        assertEquals(List.of(), withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID));
+        StoreImage img = named(s, "hub.example.com/factory/one:" + list.hex().substring(0, 7));
+        assertEquals(one.manifestDigest(), img.manifest().digest().orElseThrow());
+        assertEquals(List.of(img), s.find("hub.example.com/factory/one@" + list));
+
+        // the index kept too, and listing the manifest: the same image
+        Files.write(blobPath(store, list), indexListing(one.manifestDigest(), two.manifestDigest()));
+        AppStore kept = AppStore.open(store);
+        assertEquals(List.of(), withCode(kept, AppStoreFinding.Code.APPSTORE_INDEX_INVALID));
+        assertEquals(3, kept.images().size());
+    }
+
+    @Test
+    void anIndexJsonThatNamesNoneOfItsDirectoryIsInconsistentWhenTheStoreSaysOtherwise() throws IOException {
+        // the store holds the index the directory is named by, and it does not list the manifest
+        byte[] other = indexListing(two.manifestDigest());
+        Digest list = Digest.sha256Of(other);
+        Files.write(blobPath(store, list), other);
+        renameOneTo(list);
+        assertEquals(1, withCode(AppStore.open(store), AppStoreFinding.Code.APPSTORE_INDEX_INVALID).size());
+
+        // or index.json lists several manifests, none the one the directory names
+        Files.delete(blobPath(store, list));
+        Path dir = store.resolve("apps/alpha").resolve(HASH1).resolve("images/hub.example.com/factory/one").resolve(list.hex());
+        Files.writeString(dir.resolve("index.json"), new String(indexListing(one.manifestDigest(), two.manifestDigest()),
+                java.nio.charset.StandardCharsets.UTF_8));
+        AppStore s = AppStore.open(store);
+        assertEquals(1, withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID).size());
+        assertEquals(2, s.images().size());
+    }
+
     @Test
     void missingStoreIsUnreadable(@TempDir Path tmp) {
         AppStore s = AppStore.open(tmp.resolve("nope"));
