@@ -32,13 +32,14 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The damage sweep on the restorable app store itself, as skopeo wrote it: every file of the store
- * (app manifests, each image's {@code index.json} and {@code oci-layout}, every shared blob) emptied,
+ * (app manifests and compose files, each image's {@code index.json} and {@code oci-layout}, every
+ * shared blob) emptied,
  * halved, 16 bytes garbled, deleted, or replaced by a symbolic link to an intact copy outside the
  * store; every directory deleted. The promise checked for every damage:
  * <ul>
  *   <li>{@code check --deep --app-store} never fails operationally and never writes to the store;</li>
  *   <li>every image of the intact store is either restorable from the damaged one or named by a
- *       blocking {@code APPSTORE_*} finding (a deleted directory may take an image without a trace);
+ *       blocking {@code APPSTORE_*} finding (a deleted app directory may take an image without a trace);
  *       the findings name the damaged path;</li>
  *   <li>a link out of the store is refused, never followed;</li>
  *   <li>{@code restore --all} into an empty engine (the real dockerd) loads exactly the restorable

@@ -35,8 +35,9 @@ public record AppStoreFinding(Code code, String path, String blob, String messag
                 "a symbolic link, a '..' or a path outside the store where a blob, digest or name is expected: "
                         + "refused and not read; the image concerned cannot be restored"),
         APPSTORE_APP_MANIFEST_INVALID(Level.WARNING, false,
-                "an app's manifest.json is missing or does not hash to its directory name: the app's images are "
-                        + "still restorable, but the app version cannot be proven"),
+                "an app's manifest.json is missing or does not hash to its directory name, or its docker-compose.yml "
+                        + "cannot be read: the app's images are still restorable, but the app version cannot be proven, "
+                        + "nor the images it needs listed (an image lost whole goes unnoticed)"),
         APPSTORE_UNSUPPORTED(Level.WARNING, true,
                 "an image uses a format dockfsck cannot restore (unknown media type, zstd layers): it is skipped");
 

@@ -155,11 +155,50 @@ final class AppStoreReader {
             }
             checkAppManifest(v, vrel, app.name());
             Path imagesDir = v.path().resolve("images");
-            FileKind ik = StoreFiles.kindOf(imagesDir);
-            if (ik == FileKind.MISSING) {
-                continue;
+            if (StoreFiles.kindOf(imagesDir) != FileKind.MISSING) {
+                walkImages(blobs, imagesDir, vrel + "/images", new ArrayList<>(), app.name(), v.name());
             }
-            walkImages(blobs, imagesDir, vrel + "/images", new ArrayList<>(), app.name(), v.name());
+            checkCompose(v, vrel, app.name());
+        }
+    }
+
+    /**
+     * Every image the app version's docker-compose.yml pins must have its directory: one a cut fetch
+     * never wrote is an image that cannot be restored (the OTA agent fetches the compose file before
+     * the images). Without a compose file nothing is expected; one that cannot be read is reported.
+     */
+    private void checkCompose(DirEntry version, String vrel, String app) {
+        Path file = version.path().resolve("docker-compose.yml");
+        if (StoreFiles.kindOf(file) == FileKind.MISSING) {
+            return;
+        }
+        String frel = vrel + "/docker-compose.yml";
+        Parsed<byte[]> bytes = StoreFiles.readBytes(file, MAX_MANIFEST);
+        List<ComposeFile.ImageRef> refs;
+        try {
+            if (bytes instanceof Parsed.Bad<byte[]> bad) {
+                if (bad.defect().kind() == Defect.Kind.SYMLINK) {
+                    sink.add(AppStoreFinding.Code.APPSTORE_REFUSED_PATH, frel, "", "compose file " + frel + " is "
+                            + bad.defect().describe() + ", not followed", null, null, app);
+                    return;
+                }
+                throw new ComposeFile.Invalid("is " + bad.defect().describe());
+            }
+            refs = ComposeFile.images(bytes.optional().orElseThrow());
+        } catch (ComposeFile.Invalid e) {
+            sink.add(AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID, frel, "", "compose file " + frel + " "
+                    + e.getMessage() + ": the images the app needs cannot be listed", null, null, app);
+            return;
+        }
+        for (ComposeFile.ImageRef ref : refs) {
+            String key = vrel + "/images/" + ref.dir();
+            boolean held = images.stream().anyMatch(i -> i.key().equals(key)) || unresolved.stream().anyMatch(u -> u.key().equals(key));
+            if (!held) {
+                String message = "app " + app + " (service " + Texts.quote(ref.service()) + ") needs image " + ref.reference()
+                        + ", which the store does not hold: no " + key;
+                sink.add(AppStoreFinding.Code.APPSTORE_INDEX_INVALID, frel, "", message, key, ref.name(), app);
+                unresolved.add(new UnresolvedImage(key, app, version.name(), List.of(ref.name()), message));
+            }
         }
     }
 

@@ -306,6 +306,53 @@ class ResetAppsStoreTest {
         assertEquals(2, s.images().size());
     }
 
+    private Path compose(String app, String hash, String yaml) throws IOException {
+        Path f = store.resolve("apps").resolve(app).resolve(hash).resolve("docker-compose.yml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void theImagesAnAppsComposeFilePinsMustBeThereAnImageLostWholeIsNamed() throws IOException {
+        compose("alpha", HASH1, "services:\n  one:\n    image: hub.example.com/factory/one@" + one.manifestDigest()
+                + "\n  two:\n    image: \"hub.example.com/factory/two:v2@" + two.manifestDigest() + "\"\n"
+                + "  built:\n    build: .\n  tagged:\n    image: hub.example.com/factory/x:latest\n");
+        compose("beta", HASH2, "services:\n  three:\n    image: hub.example.com/factory/deep/three@" + three.manifestDigest() + "\n");
+        AppStore s = AppStore.open(store);
+        assertEquals(List.of(), withCode(s, AppStoreFinding.Code.APPSTORE_INDEX_INVALID), "every pinned image is there");
+        assertEquals(3, s.images().size());
+
+        // a fetch cut before skopeo wrote the image: its directory never came
+        Path dir = store.resolve("apps/beta").resolve(HASH2).resolve("images/hub.example.com/factory/deep/three")
+                .resolve(three.manifestDigest().hex());
+        for (String f : List.of("index.json", "oci-layout")) {
+            Files.delete(dir.resolve(f));
+        }
+        Files.delete(dir);
+        AppStore cut = AppStore.open(store);
+        List<AppStoreFinding> lost = withCode(cut, AppStoreFinding.Code.APPSTORE_INDEX_INVALID);
+        assertEquals(1, lost.size(), lost.toString());
+        assertEquals("apps/beta/" + HASH2 + "/docker-compose.yml", lost.get(0).path());
+        String name = "hub.example.com/factory/deep/three:" + three.manifestDigest().hex().substring(0, 7);
+        assertEquals(List.of(name), lost.get(0).images());
+        assertEquals(List.of(List.of(name)), cut.unresolved().stream().map(UnresolvedImage::names).toList());
+    }
+
+    @Test
+    void aComposeFileThatCannotBeReadIsAWarningAndTheImagesStillRestore() throws IOException {
+        Path f = compose("alpha", HASH1, "services:\n  one:\n    image: [unclosed\n");
+        AppStore s = AppStore.open(store);
+        List<AppStoreFinding> w = withCode(s, AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID).stream()
+                .filter(x -> x.path().endsWith("docker-compose.yml")).toList();
+        assertEquals(1, w.size(), s.findings().toString());
+        assertTrue(w.get(0).message().contains("cannot be listed"), w.get(0).message());
+        assertEquals(3, s.images().stream().filter(i -> s.blockers(i).isEmpty()).count());
+
+        Files.writeString(f, "services:\n  one:\n    image: hub.example.com/factory/one@sha256:12\n");
+        assertTrue(withCode(AppStore.open(store), AppStoreFinding.Code.APPSTORE_APP_MANIFEST_INVALID).stream()
+                .anyMatch(x -> x.message().contains("not host/repo@sha256:<64 hex>")));
+    }
+
     @Test
     void missingStoreIsUnreadable(@TempDir Path tmp) {
         AppStore s = AppStore.open(tmp.resolve("nope"));
