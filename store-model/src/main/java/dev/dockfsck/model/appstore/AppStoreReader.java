@@ -80,7 +80,9 @@ final class AppStoreReader {
         if (apps != FileKind.MISSING) {
             return openResetApps(path);
         }
-        if (StoreFiles.kindOf(path.resolve("index.json")) != FileKind.MISSING) {
+        if (StoreFiles.kindOf(path.resolve("index.json")) != FileKind.MISSING
+                || StoreFiles.kindOf(path.resolve("oci-layout")) != FileKind.MISSING) {
+            // an OCI layout, or one whose index.json was lost (skopeo writes oci-layout first, index.json last)
             return openOciLayout(path, ImageNames.repoFromDirName(String.valueOf(path.getFileName())));
         }
         Parsed<List<DirEntry>> listing = StoreFiles.list(path);

@@ -54,6 +54,19 @@ class OtherFormsTest {
     }
 
     @Test
+    void anOciLayoutThatLostItsIndexJsonIsAnUnreadableLayoutNotNoStore() throws IOException {
+        // skopeo writes oci-layout and the blobs first, index.json last
+        Path dir = tmp.resolve("cut");
+        TestStores.writeBlobs(dir, one);
+        Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        AppStore s = AppStore.open(dir);
+        assertEquals(StoreForm.OCI_LAYOUT, s.form());
+        assertFalse(s.readable());
+        assertEquals(List.of("index.json"), s.findings().stream().map(AppStoreFinding::path).toList());
+        assertEquals(AppStoreFinding.Code.APPSTORE_UNREADABLE, s.findings().get(0).code());
+    }
+
+    @Test
     void ociLayoutOnJimfs() throws IOException {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
             Path dir = fs.getPath("/layout");
