@@ -7,6 +7,7 @@ import dev.dockfsck.model.appstore.ImageNames;
 import dev.dockfsck.model.appstore.StoreImage;
 import dev.dockfsck.model.appstore.UnresolvedImage;
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.image.Reference;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -322,10 +323,10 @@ public final class Restorer {
 
     /** Tags the present image with the names it lacks; returns the names added. */
     private List<String> ensureTags(Group g, Engine.EngineImage have) throws EngineException {
-        Set<String> present = have.repoTags().stream().map(ImageNames::familiar).collect(Collectors.toSet());
+        Set<String> present = have.repoTags().stream().map(Reference::familiar).collect(Collectors.toSet());
         List<String> added = new ArrayList<>();
         for (String t : g.tags()) {
-            if (present.contains(ImageNames.familiar(t))) {
+            if (present.contains(Reference.familiar(t))) {
                 continue;
             }
             int colon = t.lastIndexOf(':');

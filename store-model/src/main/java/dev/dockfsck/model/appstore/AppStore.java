@@ -1,6 +1,7 @@
 package dev.dockfsck.model.appstore;
 
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.image.Reference;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -111,7 +112,7 @@ public final class AppStore implements Closeable {
     /** Images named {@code name} (as in {@link StoreImage#names()}, or its familiar form), or with this image ID. */
     public List<StoreImage> find(String nameOrId) {
         return images.stream().filter(i -> i.names().contains(nameOrId)
-                || i.names().stream().map(ImageNames::familiar).anyMatch(nameOrId::equals)
+                || i.names().stream().map(Reference::familiar).anyMatch(nameOrId::equals)
                 || i.imageId().toString().equals(nameOrId)
                 || i.manifestDigest().map(d -> i.names().stream().anyMatch(
                         n -> (n.substring(0, n.lastIndexOf(':')) + "@" + d).equals(nameOrId))).orElse(false))

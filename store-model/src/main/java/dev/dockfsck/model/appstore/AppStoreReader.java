@@ -286,7 +286,7 @@ final class AppStoreReader {
                 throw new Refused(AppStoreFinding.Code.APPSTORE_INDEX_INVALID, rel, "",
                         "image directory " + Texts.quote(rel) + " does not end in a manifest digest (64 hex)");
             }
-            String name = host + "/" + String.join("/", repoParts) + ":" + hex.substring(0, 7);
+            String name = ImageNames.shortTag(host + "/" + String.join("/", repoParts), hex);
             names.add(name);
             JsonNode index = readIndexJson(dir.resolve("index.json"), rel + "/index.json");
             JsonNode manifests = index.get("manifests");

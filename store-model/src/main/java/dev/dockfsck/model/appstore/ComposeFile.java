@@ -29,7 +29,7 @@ final class ComposeFile {
 
         /** The name restore tags it with: {@code host/repo:<first 7 hex>}. */
         String name() {
-            return host + "/" + repo + ":" + digest.hex().substring(0, 7);
+            return ImageNames.shortTag(host + "/" + repo, digest.hex());
         }
 
         String reference() {

@@ -42,29 +42,18 @@ public final class ImageNames {
         return s != null && s.length() <= 512 && NAME.matcher(s).matches();
     }
 
+    /**
+     * The name an app-store image is loaded under, as the OTA agent tags it:
+     * {@code host/repo:<first 7 hex of the digest its directory is named by>}.
+     */
+    static String shortTag(String hostRepo, String hex) {
+        return hostRepo + ":" + hex.substring(0, 7);
+    }
+
     /** A repository name made from a directory name: lower case, other characters replaced. */
     public static String repoFromDirName(String dir) {
         String s = dir.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-").replaceAll("^[^a-z0-9]+|[^a-z0-9]+$", "");
         s = s.replaceAll("[._-]{2,}", "-");
         return s.isEmpty() ? "image" : s;
-    }
-
-    /**
-     * The name as dockerd shows it in RepoTags: {@code docker.io/library/x:t} becomes {@code x:t}
-     * and {@code docker.io/u/x:t} becomes {@code u/x:t}.
-     */
-    public static String familiar(String nameTag) {
-        String s = nameTag;
-        if (s.startsWith("docker.io/")) {
-            s = s.substring("docker.io/".length());
-        } else if (s.startsWith("index.docker.io/")) {
-            s = s.substring("index.docker.io/".length());
-        } else {
-            return s;
-        }
-        if (s.startsWith("library/") && s.indexOf('/', "library/".length()) < 0) {
-            s = s.substring("library/".length());
-        }
-        return s;
     }
 }
