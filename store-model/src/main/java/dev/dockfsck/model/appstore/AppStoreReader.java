@@ -330,14 +330,13 @@ final class AppStoreReader {
             throw inconsistent;
         }
         BlobRef namedRef = BlobRef.inBlobDir(named, -1, "");
-        if (blobs.check(namedRef).isPresent()) {
-            return only; // the index was not kept: a platform copy
-        }
         byte[] bytes;
         try {
             bytes = readVerified(blobs, namedRef, MAX_MANIFEST, "image index");
         } catch (Refused r) {
-            return only; // an unusable copy of the index proves nothing either way; restore needs only the manifest
+            // the index was not kept (a platform copy), or its copy is unusable and proves nothing
+            // either way: restore needs only the manifest
+            return only;
         }
         JsonNode index = parseBlobJson(blobs, namedRef, bytes, "image index");
         JsonNode list = index.get("manifests");
