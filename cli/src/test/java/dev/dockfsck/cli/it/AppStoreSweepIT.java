@@ -202,20 +202,6 @@ class AppStoreSweepIT {
         return out;
     }
 
-    /** 16 bytes garbled at {@code at} (each changed, the size kept). */
-    static void garbleAt(Path file, long at) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-            ch.read(b, at);
-            for (int i = 0; i < 16; i++) {
-                b.put(i, (byte) (b.get(i) ^ 0x5A));
-            }
-            b.rewind();
-            ch.write(b, at);
-        }
-    }
-
     static void run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -234,7 +220,7 @@ class AppStoreSweepIT {
             Files.copy(intact, damaged);
             if (c.type() == 'h' || c.type() == 'e') {
                 long[] at = entryOffsets.get(c.path().substring(c.path().indexOf('#') + 1));
-                garbleAt(damaged, c.type() == 'h' ? at[0] : at[1] + Math.max(0, at[2] / 2 - 8));
+                DamageSweepIT.garble(damaged, c.type() == 'h' ? at[0] : at[1] + Math.max(0, at[2] / 2 - 8), 16);
             } else {
                 DamageSweepIT.damage(copy, c);
             }

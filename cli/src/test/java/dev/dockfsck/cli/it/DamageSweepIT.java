@@ -174,6 +174,19 @@ class DamageSweepIT {
         return out;
     }
 
+    /** {@code len} bytes of {@code file} from {@code at} garbled, each changed (XOR 0x5A), the size kept. */
+    static void garble(Path file, long at, int len) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(len);
+            ch.read(b, at);
+            for (int i = 0; i < len; i++) {
+                b.put(i, (byte) (b.get(i) ^ 0x5A));
+            }
+            b.rewind();
+            ch.write(b, at);
+        }
+    }
+
     /** The damages of a file: deleted always; emptied and garbled when it has content; halved from 2 bytes. */
     static void file(List<Case> out, Path root, String rel) throws IOException {
         long size = Files.size(root.resolve(rel));
@@ -217,18 +230,8 @@ class DamageSweepIT {
             }
             case GARBLE -> {
                 // 16 bytes in the middle (all of a smaller file), each changed, the size kept
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    long size = ch.size();
-                    int len = (int) Math.min(16, size);
-                    long at = size / 2 - len / 2;
-                    ByteBuffer b = ByteBuffer.allocate(len);
-                    ch.read(b, at);
-                    for (int i = 0; i < len; i++) {
-                        b.put(i, (byte) (b.get(i) ^ 0x5A));
-                    }
-                    b.rewind();
-                    ch.write(b, at);
-                }
+                int len = (int) Math.min(16, Files.size(p));
+                garble(p, Files.size(p) / 2 - len / 2, len);
             }
             case RETARGET -> {
                 Files.delete(p);
