@@ -1,5 +1,6 @@
 package dev.dockfsck.checker.deep;
 
+import dev.dockfsck.model.fs.RawPaths;
 import dev.dockfsck.model.hash.Sha256Engine;
 import dev.dockfsck.model.Digest;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.dockfsck.checker.deep;
+package dev.dockfsck.model.fs;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -86,6 +86,22 @@ public final class RawPaths {
     /** Whether exact byte paths are available (the JVM was started with the add-opens flag). */
     public static boolean exact() {
         return NEW_UNIX_PATH != null;
+    }
+
+    /**
+     * The exact bytes the kernel gets for a default-file-system path: the path's own bytes when
+     * exact paths are available, else its string in the JVM's file-name charset (which is what
+     * the JDK itself would pass).
+     */
+    public static byte[] bytesOf(Path p) {
+        if (AS_BYTES != null && UNIX_PATH.isInstance(p)) {
+            try {
+                return (byte[]) AS_BYTES.invokeExact(p);
+            } catch (Throwable e) {
+                // fall through to the string form
+            }
+        }
+        return p.toString().getBytes(JNU);
     }
 
     /** The charset the JVM uses for file names ({@code sun.jnu.encoding}). */
