@@ -85,7 +85,8 @@ public final class Posix {
             return "";
         }
         return Downcalls.available() ? "libc lacks a needed call, or the JVM is not 64-bit"
-                : "the JVM was started without --add-modules jdk.incubator.foreign (" + Downcalls.unavailableReason() + ")";
+                : "no foreign linker (" + Downcalls.unavailableReason() + "): start the JVM with --add-modules "
+                        + "jdk.incubator.foreign --enable-native-access=ALL-UNNAMED, as the launcher does";
     }
 
     // ------------------------------------------------------------------ extended attributes
