@@ -44,6 +44,14 @@ public final class TarSplitNames {
         return sb.toString();
     }
 
+    /**
+     * Whether the bytes are valid UTF-8 exactly as Go's {@code utf8.Valid} decides (tar-split
+     * writes {@code name} for those, {@code name_raw} for the rest).
+     */
+    public static boolean isUtf8(byte[] name) {
+        return Utf8.valid(name);
+    }
+
     /** Whether Clean would return the name unchanged: no empty, "." or ".." component, no trailing '/'. */
     private static boolean isClean(byte[] n) {
         int len = n.length;
