@@ -81,9 +81,11 @@ public enum FindingCode {
             "the tag names an image that is not in the store: docker run of the tag fails with \"No such image\" "
                     + "(or tries a pull)"),
     REFERENCE_LOST(Severity.ERROR, false,
-            "the app store names an image the engine holds, but the engine lost that tag (a power cut before "
-                    + "docker load wrote it, or repositories.json lost): the app's image is <none>, and docker run or "
-                    + "compose of the name fails with \"No such image\" or tries a pull"),
+            "a tag the engine had is gone from repositories.json while the engine still holds its image (a power "
+                    + "cut after docker load stored the image and before it wrote the tag, or repositories.json lost): "
+                    + "the image is <none>, and docker run or compose of the name fails with \"No such image\" or "
+                    + "tries a pull. Only a tag the engine had evidence of: a container's Config.Image on that image, "
+                    + "or an app-store name of an image the engine holds under no name at all"),
 
     // ---- containers ----
     CONTAINER_CONFIG_INVALID(Severity.ERROR, true,
