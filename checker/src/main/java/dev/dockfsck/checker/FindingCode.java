@@ -105,6 +105,11 @@ public enum FindingCode {
             "a layer deletion that was interrupted: dockerd never finishes it; its disk space is lost"),
     STALE_IMPORT_TMP(Severity.WARNING, false,
             "the copy of an archive from an interrupted docker load: dockerd never removes it; its disk space is lost"),
+    ATOMIC_WRITE_LEFTOVER(Severity.WARNING, false,
+            "the temp file of one of dockerd's atomic writes (.tmp-<name><digits> beside an image config, its "
+                    + "metadata, repositories.json, distribution metadata, a container's config.v2.json or "
+                    + "hostconfig.json, an overlay2 dir's link, lower or committed), left by a power cut between "
+                    + "its write and its rename: dockerd never looks at it again nor removes it; its disk space is lost"),
     UNEXPECTED_ENTRY(Severity.WARNING, false,
             "an entry dockerd would not have written (bad name, symlink, wrong type, unreadable): dockerd ignores or "
                     + "trips over it"),
