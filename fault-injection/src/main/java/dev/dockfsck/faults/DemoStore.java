@@ -25,7 +25,8 @@ public final class DemoStore {
 
     /** Builds the damaged store at {@code root} (which must not exist or be empty). */
     public static List<Damage> build(Path root) throws IOException {
-        StoreBuilder b = StoreBuilder.create(root, 20261128L);
+        // the product execs no external tool: special objects are made in-process, or stood in for
+        StoreBuilder b = StoreBuilder.create(root, new java.util.Random(20261128L), StoreBuilder.inProcessSpecials(root));
         b.load(SampleSet.images());
         b.createContainer(SampleSet.A, "demo-app", "sh", "-c", "cat /etc/app.conf");
         b.createVolume("demo-data", java.util.Map.of("notes.txt", "user data: never touched\n".getBytes()));

@@ -36,7 +36,14 @@ class LauncherIT {
     }
 
     static Run launch(Path launcher, Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("bash", launcher.toString()));
+        return launchWith(List.of(), launcher, env, args);
+    }
+
+    /** Runs the launcher under a wrapper command (e.g. strace), which is prepended. */
+    static Run launchWith(List<String> wrapper, Path launcher, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of("bash", launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("DOCKFSCK_JAVA_OPTS");

@@ -130,6 +130,7 @@ class RepairGuardsIT {
                 "--ip-forward=false", "--ip-masq=false", "--bridge=none", "--log-level=warn")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("dockerd.log").toFile());
         Process dockerd = pb.start();
+        Dockerd.recordPid(dockerd.pid());
         List<ProcessHandle> family = new java.util.ArrayList<>();
         try {
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -157,6 +158,7 @@ class RepairGuardsIT {
                 dockerd.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
             }
             family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+            Dockerd.forgetPid(dockerd.pid());
             for (Path p : List.of(root, run)) {
                 new ProcessBuilder("sh", "-c", "grep -o \" " + p + "[^ ]*\" /proc/self/mountinfo | sort -r"
                         + " | xargs -r -n1 umount -l").inheritIO().start().waitFor();

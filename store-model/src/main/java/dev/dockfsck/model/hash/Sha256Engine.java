@@ -1,11 +1,9 @@
 package dev.dockfsck.model.hash;
 
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.foreign.Downcalls;
+import dev.dockfsck.model.foreign.Downcalls.C;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Array;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,67 +182,33 @@ public abstract class Sha256Engine {
         private static final MethodHandle UPDATE;
         /** (long out, long ctx) int */
         private static final MethodHandle FINAL;
-        /** (ByteBuffer direct) long address */
-        private static final MethodHandle ADDRESS_OF;
 
         static {
             MethodHandle init = null;
             MethodHandle update = null;
             MethodHandle fin = null;
-            MethodHandle addr = null;
             String reason = "";
             try {
                 if ("jdk".equals(System.getProperty("dockfsck.sha256"))) {
                     throw new IllegalStateException("-Ddockfsck.sha256=jdk");
                 }
-                Class<?> linkerC = Class.forName("jdk.incubator.foreign.CLinker");
-                Class<?> lookupC = Class.forName("jdk.incubator.foreign.SymbolLookup");
-                Class<?> addressableC = Class.forName("jdk.incubator.foreign.Addressable");
-                Class<?> memAddrC = Class.forName("jdk.incubator.foreign.MemoryAddress");
-                Class<?> fdC = Class.forName("jdk.incubator.foreign.FunctionDescriptor");
-                Class<?> layoutC = Class.forName("jdk.incubator.foreign.MemoryLayout");
-                Class<?> segC = Class.forName("jdk.incubator.foreign.MemorySegment");
+                if (!Downcalls.available()) {
+                    throw new Unavailable(Downcalls.unavailableReason());
+                }
                 loadLibcrypto();
-                Object linker = linkerC.getMethod("getInstance").invoke(null);
-                Object lookup = lookupC.getMethod("loaderLookup").invoke(null);
-                Method find = lookupC.getMethod("lookup", String.class);
-                Object cInt = linkerC.getField("C_INT").get(null);
-                Object cPtr = linkerC.getField("C_POINTER").get(null);
-                Object cLong = linkerC.getField("C_LONG").get(null);
-                Object layouts = Array.newInstance(layoutC, 0);
-                Method fdOf = fdC.getMethod("of", layoutC, layouts.getClass());
-                Method downcall = linkerC.getMethod("downcallHandle", addressableC, MethodType.class, fdC);
-                MethodHandle ofLong = MethodHandles.publicLookup()
-                        .findStatic(memAddrC, "ofLong", MethodType.methodType(memAddrC, long.class));
-
-                init = link(find, lookup, downcall, linker, "SHA256_Init",
-                        MethodType.methodType(int.class, memAddrC),
-                        fdOf.invoke(null, cInt, layoutArray(layoutC, cPtr)));
-                update = link(find, lookup, downcall, linker, "SHA256_Update",
-                        MethodType.methodType(int.class, memAddrC, memAddrC, long.class),
-                        fdOf.invoke(null, cInt, layoutArray(layoutC, cPtr, cPtr, cLong)));
-                fin = link(find, lookup, downcall, linker, "SHA256_Final",
-                        MethodType.methodType(int.class, memAddrC, memAddrC),
-                        fdOf.invoke(null, cInt, layoutArray(layoutC, cPtr, cPtr)));
-                init = MethodHandles.filterArguments(init, 0, ofLong);
-                update = MethodHandles.filterArguments(update, 0, ofLong, ofLong);
-                fin = MethodHandles.filterArguments(fin, 0, ofLong, ofLong);
-
-                MethodHandle ofBuffer = MethodHandles.publicLookup()
-                        .findStatic(segC, "ofByteBuffer", MethodType.methodType(segC, ByteBuffer.class));
-                MethodHandle segAddress = MethodHandles.publicLookup()
-                        .findVirtual(segC, "address", MethodType.methodType(memAddrC));
-                MethodHandle raw = MethodHandles.publicLookup()
-                        .findVirtual(memAddrC, "toRawLongValue", MethodType.methodType(long.class));
-                addr = MethodHandles.filterReturnValue(MethodHandles.filterReturnValue(ofBuffer, segAddress), raw);
-
+                init = symbol("SHA256_Init", C.INT, C.POINTER);
+                update = symbol("SHA256_Update", C.INT, C.POINTER, C.POINTER, C.LONG);
+                fin = symbol("SHA256_Final", C.INT, C.POINTER, C.POINTER);
                 // prove it on a known vector before trusting it: sha256("abc")
-                Native probe = new Native(init, update, fin, addr, 4096);
+                Native probe = new Native(init, update, fin, 4096);
                 byte[] abc = {'a', 'b', 'c'};
                 probe.update(abc, 0, 3);
                 if (!probe.digest().hex().equals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")) {
                     throw new IllegalStateException("libcrypto SHA-256 gave a wrong digest");
                 }
+            } catch (Unavailable e) {
+                init = null;
+                reason = e.getMessage();
             } catch (Throwable e) {
                 init = null;
                 Throwable c = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
@@ -255,24 +219,20 @@ public abstract class Sha256Engine {
             INIT = init;
             UPDATE = update;
             FINAL = fin;
-            ADDRESS_OF = addr;
         }
 
-        private static Object layoutArray(Class<?> layoutC, Object... items) {
-            Object arr = Array.newInstance(layoutC, items.length);
-            for (int i = 0; i < items.length; i++) {
-                Array.set(arr, i, items[i]);
+        /** The foreign linker itself is not usable: its own reason is the reason. */
+        private static final class Unavailable extends Exception {
+            private static final long serialVersionUID = 1L;
+
+            Unavailable(String why) {
+                super(why);
             }
-            return arr;
         }
 
-        private static MethodHandle link(Method find, Object lookup, Method downcall, Object linker, String symbol,
-                                         MethodType type, Object fd) throws Exception {
-            Optional<?> sym = (Optional<?>) find.invoke(lookup, symbol);
-            if (sym.isEmpty()) {
-                throw new IllegalStateException("libcrypto has no " + symbol);
-            }
-            return (MethodHandle) downcall.invoke(linker, sym.get(), type, fd);
+        private static MethodHandle symbol(String name, C ret, C... args) {
+            return Downcalls.link(name, true, ret, args)
+                    .orElseThrow(() -> new IllegalStateException("libcrypto has no " + name));
         }
 
         private static void loadLibcrypto() {
@@ -305,20 +265,19 @@ public abstract class Sha256Engine {
         private final long outAddr;
 
         Native(int size) throws Throwable {
-            this(INIT, UPDATE, FINAL, ADDRESS_OF, size);
+            this(INIT, UPDATE, FINAL, size);
         }
 
-        private Native(MethodHandle init, MethodHandle update, MethodHandle fin, MethodHandle addressOf, int size)
-                throws Throwable {
+        private Native(MethodHandle init, MethodHandle update, MethodHandle fin, int size) throws Throwable {
             this.init = init;
             this.update = update;
             this.fin = fin;
             this.buf = ByteBuffer.allocateDirect(size);
             this.ctx = ByteBuffer.allocateDirect(512);
             this.out = ByteBuffer.allocateDirect(64);
-            this.bufAddr = (long) addressOf.invokeExact(buf);
-            this.ctxAddr = (long) addressOf.invokeExact(ctx);
-            this.outAddr = (long) addressOf.invokeExact(out);
+            this.bufAddr = Downcalls.addressOf(buf);
+            this.ctxAddr = Downcalls.addressOf(ctx);
+            this.outAddr = Downcalls.addressOf(out);
             reset();
         }
 
