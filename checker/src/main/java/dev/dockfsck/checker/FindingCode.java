@@ -38,7 +38,10 @@ public enum FindingCode {
             "entries without content (directories, symbolic links, hard links, empty files, FIFOs) are missing from "
                     + "the layer's diff/ or of another type: containers on it miss them (\"no such file or directory\"; a "
                     + "lost library or interpreter link stops every program that needs it); docker save still succeeds, "
-                    + "as it takes their headers from the tar-split"),
+                    + "as it takes their headers from the tar-split. Or an entry's mode (set-id bits included), owner, "
+                    + "link target, device numbers or extended attributes differ from its tar header (a lost setuid bit "
+                    + "or file capability breaks the program; a changed owner, mode or opaque mark exposes or hides "
+                    + "files), which no digest sees"),
     LAYER_UNREFERENCED(Severity.INFO, false,
             "no image or container uses the layer; the next docker load or pull of an image with this chainID reuses it "
                     + "unchecked"),
