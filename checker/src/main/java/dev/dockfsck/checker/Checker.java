@@ -1,6 +1,7 @@
 package dev.dockfsck.checker;
 
 import dev.dockfsck.checker.rules.AppStoreRule;
+import dev.dockfsck.checker.rules.AtomicWriteLeftoverRule;
 import dev.dockfsck.checker.rules.ContainerConfigInvalidRule;
 import dev.dockfsck.checker.rules.ContainerImageDamagedRule;
 import dev.dockfsck.checker.rules.ContainerLayerMissingRule;
@@ -95,7 +96,7 @@ public final class Checker {
     private static final List<ContainerRule> CONTAINER_RULES = List.of(new ContainerConfigInvalidRule(),
             new ContainerLayerMissingRule(), new ContainerImageDamagedRule());
     private static final List<StoreRule> LEFTOVER_RULES = List.of(new LayerUnreferencedRule(), new OrphanCacheDirRule(),
-            new StaleWriteSetRule(), new InterruptedRemovalRule(), new StaleImportTmpRule(), DANGLING,
+            new StaleWriteSetRule(), new InterruptedRemovalRule(), new StaleImportTmpRule(), new AtomicWriteLeftoverRule(), DANGLING,
             new UnexpectedEntryRule());
 
     private static final AppStoreRule APP_STORE_RULE = new AppStoreRule();
@@ -312,6 +313,7 @@ public final class Checker {
 
     private static final class EnumSetHolder {
         static final Set<FindingCode> LEFTOVERS = java.util.EnumSet.of(FindingCode.ORPHAN_CACHE_DIR,
-                FindingCode.STALE_WRITE_SET, FindingCode.INTERRUPTED_REMOVAL, FindingCode.STALE_IMPORT_TMP);
+                FindingCode.STALE_WRITE_SET, FindingCode.INTERRUPTED_REMOVAL, FindingCode.STALE_IMPORT_TMP,
+                FindingCode.ATOMIC_WRITE_LEFTOVER);
     }
 }

@@ -38,7 +38,10 @@ public enum FindingCode {
             "entries without content (directories, symbolic links, hard links, empty files, FIFOs) are missing from "
                     + "the layer's diff/ or of another type: containers on it miss them (\"no such file or directory\"; a "
                     + "lost library or interpreter link stops every program that needs it); docker save still succeeds, "
-                    + "as it takes their headers from the tar-split"),
+                    + "as it takes their headers from the tar-split. Or an entry's mode (set-id bits included), owner, "
+                    + "link target, device numbers or extended attributes differ from its tar header (a lost setuid bit "
+                    + "or file capability breaks the program; a changed owner, mode or opaque mark exposes or hides "
+                    + "files), which no digest sees"),
     LAYER_UNREFERENCED(Severity.INFO, false,
             "no image or container uses the layer; the next docker load or pull of an image with this chainID reuses it "
                     + "unchecked"),
@@ -81,9 +84,11 @@ public enum FindingCode {
             "the tag names an image that is not in the store: docker run of the tag fails with \"No such image\" "
                     + "(or tries a pull)"),
     REFERENCE_LOST(Severity.ERROR, false,
-            "the app store names an image the engine holds, but the engine lost that tag (a power cut before "
-                    + "docker load wrote it, or repositories.json lost): the app's image is <none>, and docker run or "
-                    + "compose of the name fails with \"No such image\" or tries a pull"),
+            "a tag the engine had is gone from repositories.json while the engine still holds its image (a power "
+                    + "cut after docker load stored the image and before it wrote the tag, or repositories.json lost): "
+                    + "the image is <none>, and docker run or compose of the name fails with \"No such image\" or "
+                    + "tries a pull. Only a tag the engine had evidence of: a container's Config.Image on that image, "
+                    + "or an app-store name of an image the engine holds under no name at all"),
 
     // ---- containers ----
     CONTAINER_CONFIG_INVALID(Severity.ERROR, true,
@@ -103,6 +108,11 @@ public enum FindingCode {
             "a layer deletion that was interrupted: dockerd never finishes it; its disk space is lost"),
     STALE_IMPORT_TMP(Severity.WARNING, false,
             "the copy of an archive from an interrupted docker load: dockerd never removes it; its disk space is lost"),
+    ATOMIC_WRITE_LEFTOVER(Severity.WARNING, false,
+            "the temp file of one of dockerd's atomic writes (.tmp-<name><digits> beside an image config, its "
+                    + "metadata, repositories.json, distribution metadata, a container's config.v2.json or "
+                    + "hostconfig.json, an overlay2 dir's link, lower or committed), left by a power cut between "
+                    + "its write and its rename: dockerd never looks at it again nor removes it; its disk space is lost"),
     UNEXPECTED_ENTRY(Severity.WARNING, false,
             "an entry dockerd would not have written (bad name, symlink, wrong type, unreadable): dockerd ignores or "
                     + "trips over it"),

@@ -13,6 +13,9 @@ public enum DamageKind {
     NOT_REGULAR,
     /** An entry without content (directory, link, empty file, FIFO) of another type on disk. */
     WRONG_TYPE,
+    /** The entry is there with its type, but its mode (set-id bits included), owner, link target,
+     *  device numbers or extended attributes differ from its tar header (what the digest cannot see). */
+    METADATA,
     /** Same size, but the CRC-64 of the content differs from the recorded one. */
     CONTENT_DIFFERS,
     /** The recorded name is absolute, has a {@code ..} component or a NUL byte: never read. */

@@ -14,10 +14,17 @@ import java.util.Map;
  * @param entryIndex   the index of the file's tar-split entry (tar order)
  */
 public record DamagedFile(String name, DamageKind kind, long expectedSize, long actualSize, String detail,
-                          long entryIndex, String expectedType) {
+                          long entryIndex, String expectedType, Map<String, Object> fields) {
     public DamagedFile {
         detail = detail == null ? "" : detail;
         expectedType = expectedType == null ? "" : expectedType;
+        fields = fields == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    }
+
+    /** A damaged entry, without further fields. */
+    public DamagedFile(String name, DamageKind kind, long expectedSize, long actualSize, String detail,
+                       long entryIndex, String expectedType) {
+        this(name, kind, expectedSize, actualSize, detail, entryIndex, expectedType, null);
     }
 
     /** A damaged file with content (its expected type is a regular file with data). */
@@ -40,7 +47,9 @@ public record DamagedFile(String name, DamageKind kind, long expectedSize, long 
 
     /**
      * The evidence form of an entry without content: {@code {name, kind, expected, detail}}, where
-     * expected is {@code directory, symlink, hardlink, empty_file} or {@code fifo}.
+     * expected is {@code directory, symlink, hardlink, empty_file} or {@code fifo} (and, for kind
+     * {@code metadata}, also {@code file, char_device, block_device, whiteout}); kind {@code metadata}
+     * adds {@code field, expected_value, actual_value} (and {@code xattr}): see {@link LayerVerifier}.
      */
     public Map<String, Object> toEntryEvidence() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -48,6 +57,7 @@ public record DamagedFile(String name, DamageKind kind, long expectedSize, long 
         m.put("kind", kind.label());
         m.put("expected", expectedType);
         m.put("detail", detail);
+        m.putAll(fields);
         return m;
     }
 

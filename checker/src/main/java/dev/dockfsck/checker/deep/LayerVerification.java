@@ -128,8 +128,9 @@ public record LayerVerification(LayerJob job, Outcome outcome, Digest actualDige
             ev.put("damaged_entries_total", damagedEntries.size());
             String first = damagedEntries.stream().limit(3).map(DamagedFile::toEntryString).collect(Collectors.joining("; "));
             out.add(Finding.of(FindingCode.LAYER_ENTRY_MISMATCH, subject, rel(dataRoot, job.diffDir()),
-                    damagedEntries.size() + " entr" + (damagedEntries.size() == 1 ? "y" : "ies") + " without content "
-                            + (damagedEntries.size() == 1 ? "is" : "are") + " missing or of another type in diff/: " + first
+                    damagedEntries.size() + " entr" + (damagedEntries.size() == 1 ? "y" : "ies") + " of diff/ "
+                            + (damagedEntries.size() == 1 ? "differs" : "differ") + " from the layer's tar headers "
+                            + "(missing, of another type, or mode, owner, link target, device or xattrs): " + first
                             + (damagedEntries.size() > 3 ? "; ..." : ""), ev));
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.dockfsck.checker.deep;
 
+import dev.dockfsck.model.fs.Posix;
 import dev.dockfsck.model.fs.RawPaths;
 import dev.dockfsck.model.hash.Sha256Engine;
 import dev.dockfsck.model.Digest;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +24,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -454,9 +457,19 @@ public final class LayerVerifier {
         /** Entries without content (directories, links, empty files, FIFOs) missing or of another type. */
         final List<DamagedFile> damagedEntries = new ArrayList<>();
         final Opened o = new Opened();
-        /** The last 512 bytes of raw segments: before a file entry, its own tar header. */
-        final byte[] header = new byte[512];
-        int headerLen;
+        /**
+         * The raw segments since the previous file entry: its padding, then this entry's header
+         * blocks (PAX and GNU ones first), ending in its own ustar header. Past PRE_MAX bytes only
+         * the last 512 are kept ({@code preLost}), enough for the type check.
+         */
+        byte[] pre = new byte[4096];
+        int preLen;
+        boolean preLost;
+        /** Directories (normalized names) that carry trusted.overlay.opaque on disk, and those an opaque marker names. */
+        final Map<String, long[]> opaqueOnDisk = new java.util.LinkedHashMap<>();
+        final Map<String, String> opaqueShown = new HashMap<>();
+        final java.util.Set<String> opaqueMarked = new java.util.HashSet<>();
+        final boolean xattrsReadable;
         long tarBytes;
         long contentBytes;
         long entries;
@@ -464,6 +477,7 @@ public final class LayerVerifier {
         Pass1(LayerJob job) {
             this.job = job;
             this.resolver = new Resolver(job.diffDir());
+            this.xattrsReadable = Posix.available() && job.diffDir().getFileSystem() == FileSystems.getDefault();
             sha.reset();
         }
 
@@ -472,6 +486,14 @@ public final class LayerVerifier {
             // C1 to compile, a method called once per entry is compiled after a few hundred
             while (r.next()) {
                 entry(r);
+            }
+            // a directory made opaque on disk that no opaque marker of the layer names hides
+            // the layers below it where the image shows them
+            for (Map.Entry<String, long[]> e : opaqueOnDisk.entrySet()) {
+                if (!opaqueMarked.contains(e.getKey())) {
+                    metadata(opaqueShown.get(e.getKey()), e.getValue()[0], 0, EntryType.DIRECTORY.key(), "xattr",
+                            OPAQUE, null, b64(new byte[] {'y'}));
+                }
             }
         }
 
@@ -485,16 +507,22 @@ public final class LayerVerifier {
                 return;
             }
             long expected = r.size();
+            EntryHeader meta = preLost ? null : EntryHeader.parse(pre, preLen);
             if (expected == 0) {
-                checkEntry(r);
-                headerLen = 0;
+                checkEntry(r, meta);
+                preLen = 0;
+                preLost = false;
                 return;
             }
-            headerLen = 0;
+            preLen = 0;
+            preLost = false;
             resolver.resolve(r.nameBytes(), o);
             if (o.kind != null) {
                 damaged.add(new DamagedFile(r.displayName(), o.kind, expected, -1, o.detail, r.index()));
                 return;
+            }
+            if (meta != null && meta.typeflag() != '1') {
+                checkMetadata(r.displayName(), r.index(), expected, "file", meta, o.path, o.attrs);
             }
             long n = hash(o.path, o.size, expected);
             if (n < 0) {
@@ -510,15 +538,233 @@ public final class LayerVerifier {
         private String readError = "";
 
         private void keepHeader(byte[] b, int len) {
-            if (len >= 512) {
-                System.arraycopy(b, len - 512, header, 0, 512);
-                headerLen = 512;
-            } else if (len > 0) {
-                int keep = Math.min(headerLen, 512 - len);
-                System.arraycopy(header, headerLen - keep, header, 0, keep);
-                System.arraycopy(b, 0, header, keep, len);
-                headerLen = keep + len;
+            if (len <= 0) {
+                return;
             }
+            if (preLost || preLen + len > PRE_MAX) {
+                preLost = true;
+                if (len >= 512) {
+                    System.arraycopy(b, len - 512, pre, 0, 512);
+                    preLen = 512;
+                } else {
+                    int keep = Math.min(preLen, 512 - len);
+                    System.arraycopy(pre, preLen - keep, pre, 0, keep);
+                    System.arraycopy(b, 0, pre, keep, len);
+                    preLen = keep + len;
+                }
+                return;
+            }
+            if (preLen + len > pre.length) {
+                pre = java.util.Arrays.copyOf(pre, Math.max(preLen + len, 2 * pre.length));
+            }
+            System.arraycopy(b, 0, pre, preLen, len);
+            preLen += len;
+        }
+
+        /** One metadata difference of an entry, as a damaged entry of kind metadata. */
+        private void metadata(String name, long index, long size, String type, String field, String xattr,
+                              String expected, String actual) {
+            Map<String, Object> f = new java.util.LinkedHashMap<>();
+            f.put("field", field);
+            if (xattr != null) {
+                f.put("xattr", xattr);
+            }
+            f.put("expected_value", expected);
+            f.put("actual_value", actual);
+            String what = xattr == null ? field : "xattr " + xattr;
+            String detail = what + ": expected " + (expected == null ? "none" : shown(field, expected))
+                    + ", found " + (actual == null ? "none" : shown(field, actual));
+            damagedEntries.add(new DamagedFile(name, DamageKind.METADATA, size, -1, detail, index, type, f));
+        }
+
+        /**
+         * Compares what dockerd's extraction (pkg/archive createTarFile) sets from the header with
+         * the entry on disk (lstat, no follow): the mode's 12 bits (not for symbolic links, which
+         * it does not chmod), owner, a symbolic link's target, device numbers, and extended
+         * attributes (SCHILY.xattr records). Hard links are not compared: they are their target's inode.
+         */
+        private void checkMetadata(String name, long index, long size, String type, EntryHeader h, Path p,
+                                   BasicFileAttributes a) {
+            Map<String, Object> ua;
+            try {
+                ua = Files.readAttributes(p, "unix:mode,uid,gid,rdev", LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | RuntimeException e) {
+                return; // no unix view (another file system) or gone: nothing sure to compare
+            }
+            boolean symlink = a.isSymbolicLink();
+            int mode = ((Number) ua.get("mode")).intValue();
+            if (!symlink && (mode & 07777) != h.mode()) {
+                metadata(name, index, size, type, "mode", null, octal(h.mode()), octal(mode & 07777));
+            }
+            long uid = ((Number) ua.get("uid")).longValue();
+            long gid = ((Number) ua.get("gid")).longValue();
+            if (uid != h.uid()) {
+                metadata(name, index, size, type, "uid", null, Long.toString(h.uid()), Long.toString(uid));
+            }
+            if (gid != h.gid()) {
+                metadata(name, index, size, type, "gid", null, Long.toString(h.gid()), Long.toString(gid));
+            }
+            if (symlink) {
+                byte[] target;
+                try {
+                    target = RawPaths.bytesOf(Files.readSymbolicLink(p));
+                } catch (IOException | RuntimeException e) {
+                    target = null;
+                }
+                if (target != null && !java.util.Arrays.equals(target, h.linkname())) {
+                    metadata(name, index, size, type, "link_target", null, TarSplitNames.display(h.linkname()),
+                            TarSplitNames.display(target));
+                }
+            }
+            if (h.typeflag() == '3' || h.typeflag() == '4') {
+                long rdev = ((Number) ua.get("rdev")).longValue();
+                long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+                long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+                if (major != h.devMajor() || minor != h.devMinor()) {
+                    metadata(name, index, size, type, "device", null, h.devMajor() + "," + h.devMinor(), major + "," + minor);
+                }
+            }
+            checkXattrs(name, index, size, type, h, p, symlink, a.isDirectory());
+        }
+
+        private void checkXattrs(String name, long index, long size, String type, EntryHeader h, Path p,
+                                 boolean symlink, boolean dir) {
+            if (!xattrsReadable) {
+                return;
+            }
+            Map<String, byte[]> disk;
+            try {
+                disk = Posix.xattrs(p);
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+            for (Map.Entry<String, byte[]> e : h.xattrs().entrySet()) {
+                if (symlink && e.getKey().startsWith("user.")) {
+                    continue; // Linux refuses user.* on symbolic links; dockerd ignores that refusal
+                }
+                byte[] v = disk.get(e.getKey());
+                if (v == null || !java.util.Arrays.equals(v, e.getValue())) {
+                    metadata(name, index, size, type, "xattr", e.getKey(), b64(e.getValue()), v == null ? null : b64(v));
+                }
+            }
+            for (Map.Entry<String, byte[]> e : disk.entrySet()) {
+                String k = e.getKey();
+                if (h.xattrs().containsKey(k)) {
+                    continue;
+                }
+                if (dir && k.equals(OPAQUE)) {
+                    String key = dirKey(name);
+                    opaqueOnDisk.putIfAbsent(key, new long[] {index});
+                    opaqueShown.putIfAbsent(key, name);
+                    continue; // judged against the layer's opaque markers at its end
+                }
+                if (k.equals("security.selinux") || k.startsWith("trusted.overlay.")) {
+                    continue; // the security module's label, and overlayfs' own bookkeeping
+                }
+                metadata(name, index, size, type, "xattr", k, null, b64(e.getValue()));
+            }
+        }
+
+        /**
+         * A whiteout {@code .wh.<x>}: overlay2 extracts it as a character device 0/0 named x,
+         * owned as the header says; an opaque marker {@code .wh..wh..opq}: the xattr
+         * trusted.overlay.opaque=y on its directory, and no file.
+         */
+        private void checkWhiteout(TarSplitReader r, EntryHeader h) {
+            byte[] name = r.nameBytes();
+            int end = name.length;
+            while (end > 0 && name[end - 1] == '/') {
+                end--;
+            }
+            int start = end;
+            while (start > 0 && name[start - 1] != '/') {
+                start--;
+            }
+            boolean opaque = end - start == OPAQUE_MARKER.length()
+                    && new String(name, start, end - start, java.nio.charset.StandardCharsets.ISO_8859_1).equals(OPAQUE_MARKER);
+            if (!opaque && (end - start <= 4 || (end - start >= 8 && name[start + 4] == '.' && name[start + 5] == 'w'
+                    && name[start + 6] == 'h' && name[start + 7] == '.'))) {
+                return; // ".wh." alone, or another ".wh..wh." name (aufs' own): nothing overlay2 makes of it
+            }
+            if (opaque) {
+                byte[] dirName = java.util.Arrays.copyOf(name, start);
+                String shown = TarSplitNames.display(dirName);
+                String key = dirKey(shown);
+                opaqueMarked.add(key);
+                if (!xattrsReadable) {
+                    return;
+                }
+                Path dir;
+                if (isRoot(dirName)) {
+                    dir = job.diffDir();
+                } else {
+                    resolver.resolve(dirName, o, true);
+                    if (o.kind != null || !o.attrs.isDirectory()) {
+                        return; // the directory's own entry reports it
+                    }
+                    dir = o.path;
+                }
+                Optional<byte[]> v;
+                try {
+                    v = Posix.getXattr(dir, OPAQUE);
+                } catch (IOException | RuntimeException e) {
+                    return;
+                }
+                if (v.isEmpty() || !java.util.Arrays.equals(v.get(), new byte[] {'y'})) {
+                    metadata(shown.isEmpty() ? "." : shown, r.index(), 0, EntryType.DIRECTORY.key(), "xattr", OPAQUE,
+                            b64(new byte[] {'y'}), v.map(LayerVerifier::b64).orElse(null));
+                }
+                return;
+            }
+            byte[] target = new byte[start + (end - start - 4)];
+            System.arraycopy(name, 0, target, 0, start);
+            System.arraycopy(name, start + 4, target, start, end - start - 4);
+            String shown = TarSplitNames.display(target);
+            resolver.resolve(target, o, true);
+            if (o.kind != null) {
+                damagedEntries.add(new DamagedFile(shown, o.kind, 0, -1, "expected " + WHITEOUT_LABEL
+                        + (o.detail.isEmpty() ? "" : "; " + o.detail), r.index(), "whiteout"));
+                return;
+            }
+            Map<String, Object> ua;
+            try {
+                ua = Files.readAttributes(o.path, "unix:mode,uid,gid,rdev", LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+            int mode = ((Number) ua.get("mode")).intValue();
+            if ((mode & 0170000) != 0020000 || ((Number) ua.get("rdev")).longValue() != 0) {
+                String found = (mode & 0170000) == 0020000 ? "a character device " + ua.get("rdev") : describe(o.path, o.attrs);
+                damagedEntries.add(new DamagedFile(shown, DamageKind.WRONG_TYPE, 0, o.attrs.isRegularFile() ? o.attrs.size() : -1,
+                        "expected " + WHITEOUT_LABEL + ", found " + found, r.index(), "whiteout"));
+                return;
+            }
+            if (h != null) {
+                long uid = ((Number) ua.get("uid")).longValue();
+                long gid = ((Number) ua.get("gid")).longValue();
+                if (uid != h.uid()) {
+                    metadata(shown, r.index(), 0, "whiteout", "uid", null, Long.toString(h.uid()), Long.toString(uid));
+                }
+                if (gid != h.gid()) {
+                    metadata(shown, r.index(), 0, "whiteout", "gid", null, Long.toString(h.gid()), Long.toString(gid));
+                }
+            }
+        }
+
+        /** A device node: dockerd skips those it may not make (in a user namespace), so only one that is there is compared. */
+        private void checkDevice(TarSplitReader r, EntryHeader h) {
+            resolver.resolve(r.nameBytes(), o, true);
+            if (o.kind != null || h == null) {
+                return;
+            }
+            String type = h.typeflag() == '3' ? "char_device" : "block_device";
+            String found = describe(o.path, o.attrs);
+            String want = h.typeflag() == '3' ? "a character device" : "a block device";
+            if (!found.equals(want)) {
+                metadata(r.displayName(), r.index(), 0, type, "type", null, type, found);
+                return;
+            }
+            checkMetadata(r.displayName(), r.index(), 0, type, h, o.path, o.attrs);
         }
 
         /**
@@ -527,17 +773,30 @@ public final class LayerVerifier {
          * Device nodes are left alone (dockerd skips them where it may not create them), and so
          * are whiteouts and opaque markers (overlay2 turns them into other things on disk).
          */
-        private void checkEntry(TarSplitReader r) {
-            if (headerLen < 512 || header[257] != 'u' || header[258] != 's' || header[259] != 't' || header[260] != 'a'
-                    || header[261] != 'r') {
+        private void checkEntry(TarSplitReader r, EntryHeader meta) {
+            int h = preLen - 512;
+            if (h < 0 || pre[h + 257] != 'u' || pre[h + 258] != 's' || pre[h + 259] != 't' || pre[h + 260] != 'a'
+                    || pre[h + 261] != 'r') {
                 return; // not a ustar header where one is due: nothing sure to compare with
             }
-            EntryType want = EntryType.of(header[156]);
+            byte typeflag = pre[h + 156];
+            EntryType want = EntryType.of(typeflag);
             byte[] name = r.nameBytes();
-            if (want == null || isWhiteout(name) || isRoot(name)) {
+            if (isRoot(name)) {
                 return;
             }
-            if (header[156] == 0 && name[name.length - 1] == '/') {
+            if (isWhiteout(name)) {
+                checkWhiteout(r, meta);
+                return;
+            }
+            if (typeflag == '3' || typeflag == '4') {
+                checkDevice(r, meta);
+                return;
+            }
+            if (want == null) {
+                return;
+            }
+            if (typeflag == 0 && name[name.length - 1] == '/') {
                 want = EntryType.DIRECTORY; // an old-style directory, as Go's archive/tar reads it
             }
             resolver.resolve(name, o, true);
@@ -551,6 +810,10 @@ public final class LayerVerifier {
             if (found != null) {
                 damagedEntries.add(new DamagedFile(r.displayName(), DamageKind.WRONG_TYPE, 0, a.isRegularFile() ? a.size() : -1,
                         "expected " + want.label + ", found " + found, r.index(), want.key()));
+                return;
+            }
+            if (meta != null && want != EntryType.HARD_LINK) {
+                checkMetadata(r.displayName(), r.index(), 0, want.key(), meta, o.path, a);
             }
         }
 
@@ -706,6 +969,46 @@ public final class LayerVerifier {
                     return null;
             }
         }
+    }
+
+    static final String OPAQUE = "trusted.overlay.opaque";
+    static final String OPAQUE_MARKER = ".wh..wh..opq";
+    static final String WHITEOUT_LABEL = "a whiteout (a character device 0/0)";
+    /** Raw segment bytes kept between two file entries for their header (PAX records included). */
+    static final int PRE_MAX = 1 << 20;
+
+    static String b64(byte[] v) {
+        return java.util.Base64.getEncoder().encodeToString(v);
+    }
+
+    static String octal(int mode) {
+        return String.format("%04o", mode);
+    }
+
+    /** An evidence value for people: a mode or number as is, an xattr value as text when printable. */
+    static String shown(String field, String value) {
+        if (!field.equals("xattr")) {
+            return value;
+        }
+        byte[] v = java.util.Base64.getDecoder().decode(value);
+        for (byte c : v) {
+            if (c < 0x20 || c > 0x7e) {
+                return "base64:" + value;
+            }
+        }
+        return "\"" + new String(v, java.nio.charset.StandardCharsets.US_ASCII) + "\"";
+    }
+
+    /** A directory's name without leading "./" and trailing '/', for matching opaque markers. */
+    static String dirKey(String name) {
+        String s = name;
+        while (s.startsWith("./")) {
+            s = s.substring(2);
+        }
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s.equals(".") ? "" : s;
     }
 
     /** Whether the name's last component starts with {@code .wh.} (a whiteout or an opaque marker). */

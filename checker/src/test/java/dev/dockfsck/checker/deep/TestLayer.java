@@ -20,7 +20,35 @@ import java.util.List;
  * Names are byte arrays (any encoding); entries are written in the order added.
  */
 final class TestLayer {
-    record Entry(byte[] name, char type, byte[] content, String link) {
+    /**
+     * @param mode   the header's 12 mode bits, -1 for the default (0755 dirs, 0644 others)
+     * @param xattrs written as PAX SCHILY.xattr records before the header
+     */
+    record Entry(byte[] name, char type, byte[] content, String link, int mode, int uid, int gid,
+                 java.util.Map<String, byte[]> xattrs, long major, long minor) {
+        Entry(byte[] name, char type, byte[] content, String link) {
+            this(name, type, content, link, -1, 0, 0, java.util.Map.of(), 0, 0);
+        }
+    }
+
+    /** Any entry, with mode, owner, xattrs and device numbers (as dockerd's overlay2 extracts it when built). */
+    TestLayer entry(String name, char type, String content, String link, int mode, int uid, int gid,
+                    java.util.Map<String, byte[]> xattrs, long major, long minor) {
+        entries.add(new Entry(b(type == '5' && !name.endsWith("/") ? name + "/" : name), type, b(content), link, mode,
+                uid, gid, xattrs, major, minor));
+        return this;
+    }
+
+    private boolean special(Entry e) {
+        return e.mode >= 0 || e.uid != 0 || e.gid != 0 || !e.xattrs.isEmpty() || e.type == '3' || e.type == '4'
+                || e.type == '6' || whiteoutName(e) != null;
+    }
+
+    /** The last component of a whiteout's name, or null. */
+    private static String whiteoutName(Entry e) {
+        String n = new String(e.name, StandardCharsets.ISO_8859_1);
+        String last = n.substring(n.lastIndexOf('/') + 1);
+        return last.startsWith(".wh.") ? last : null;
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -98,7 +126,26 @@ final class TestLayer {
                 throw new IOException("cannot create " + new String(e.name, StandardCharsets.UTF_8)
                         + " from Java in this JVM: create it with a shell");
             }
+            String wh = whiteoutName(e);
+            if (wh != null) {
+                // as overlay2 extracts it: the opaque marker is an xattr on its dir, a whiteout a char device 0/0
+                Files.createDirectories(p.getParent());
+                if (wh.equals(".wh..wh..opq")) {
+                    dev.dockfsck.model.fs.Posix.setXattr(p.getParent(), "trusted.overlay.opaque", b("y"));
+                } else {
+                    Path target = p.resolveSibling(wh.substring(4));
+                    dev.dockfsck.model.fs.Posix.mknod(target, dev.dockfsck.model.fs.Posix.S_IFCHR, 0, 0, 0);
+                    dev.dockfsck.model.fs.Posix.lchown(target, e.uid, e.gid);
+                }
+                continue;
+            }
             switch (e.type) {
+                case '3', '4', '6' -> {
+                    Files.createDirectories(p.getParent());
+                    int t = e.type == '3' ? dev.dockfsck.model.fs.Posix.S_IFCHR : e.type == '4' ? dev.dockfsck.model.fs.Posix.S_IFBLK
+                            : dev.dockfsck.model.fs.Posix.S_IFIFO;
+                    dev.dockfsck.model.fs.Posix.mknod(p, t, 0644, e.major, e.minor);
+                }
                 case '5', '\0' -> Files.createDirectories(p);
                 case '0' -> {
                     Files.createDirectories(p.getParent());
@@ -114,6 +161,15 @@ final class TestLayer {
                 }
                 default -> throw new IllegalStateException();
             }
+            if (special(e)) {
+                dev.dockfsck.model.fs.Posix.lchown(p, e.uid, e.gid);
+                if (e.type != '2') {
+                    dev.dockfsck.model.fs.Posix.chmod(p, e.mode >= 0 ? e.mode : e.type == '5' ? 0755 : 0644);
+                }
+                for (var x : e.xattrs.entrySet()) {
+                    dev.dockfsck.model.fs.Posix.setXattr(p, x.getKey(), x.getValue());
+                }
+            }
         }
         MessageDigest md = Digest.newSha256();
         return new Built(diff, ts, Digest.ofRawSha256(md.digest(tar)), tar);
@@ -125,6 +181,11 @@ final class TestLayer {
         ByteArrayOutputStream pending = new ByteArrayOutputStream();
         for (Entry e : entries) {
             byte[] h = header(e);
+            if (!e.xattrs.isEmpty()) {
+                byte[] pax = pax(e);
+                pending.write(pax);
+                tar.write(pax);
+            }
             pending.write(h);
             tar.write(h);
             long size = e.type == '0' ? e.content.length : 0;
@@ -150,9 +211,11 @@ final class TestLayer {
             throw new IllegalArgumentException("test tar names are at most 100 bytes");
         }
         System.arraycopy(e.name, 0, h, 0, e.name.length);
-        octal(h, 100, 8, e.type == '5' ? 0755 : 0644);
-        octal(h, 108, 8, 0);
-        octal(h, 116, 8, 0);
+        octal(h, 100, 8, e.mode >= 0 ? e.mode : e.type == '5' || e.type == '\0' ? 0755 : 0644);
+        octal(h, 108, 8, e.uid);
+        octal(h, 116, 8, e.gid);
+        octal(h, 329, 8, e.major);
+        octal(h, 337, 8, e.minor);
         octal(h, 124, 12, e.type == '0' ? e.content.length : 0);
         octal(h, 136, 12, 1_700_000_000L);
         h[156] = (byte) e.type;
@@ -168,6 +231,42 @@ final class TestLayer {
         }
         octal(h, 148, 7, sum);
         return h;
+    }
+
+    /** A PAX extended header ('x') with the entry's SCHILY.xattr records, data padded to 512. */
+    static byte[] pax(Entry e) {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        for (var x : e.xattrs.entrySet()) {
+            byte[] kv = concat(b(" SCHILY.xattr." + x.getKey() + "="), x.getValue(), b("\n"));
+            int n = kv.length;
+            int len = n + Integer.toString(n).length();
+            if (Integer.toString(len).length() != Integer.toString(n).length()) {
+                len++;
+            }
+            data.writeBytes(concat(b(Integer.toString(len)), kv));
+        }
+        byte[] d = data.toByteArray();
+        Entry px = new Entry(b("PaxHeaders/x"), 'x', new byte[0], "");
+        byte[] h = header(px);
+        octal(h, 124, 12, d.length);
+        for (int i = 148; i < 156; i++) {
+            h[i] = ' ';
+        }
+        long sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += (i >= 148 && i < 156) ? ' ' : h[i] & 0xff;
+        }
+        octal(h, 148, 7, sum);
+        int pad = (512 - d.length % 512) % 512;
+        return concat(h, d, new byte[pad]);
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            o.writeBytes(p);
+        }
+        return o.toByteArray();
     }
 
     private static void octal(byte[] h, int off, int len, long v) {

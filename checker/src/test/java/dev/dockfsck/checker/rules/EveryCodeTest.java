@@ -264,6 +264,20 @@ class EveryCodeTest {
             Files.createDirectories(s.p(t));
             return new Expect.F[] {f(STALE_IMPORT_TMP, path(t), t)};
         });
+        m.put(FindingCode.ATOMIC_WRITE_LEFTOVER, s -> {
+            // what a power cut leaves of dockerd's atomic writes (moby pkg/ioutils: ".tmp-" + base + Go's random digits)
+            List<String> tmps = List.of("image/overlay2/imagedb/content/sha256/.tmp-" + s.imageId.hex() + "123456789",
+                    "image/overlay2/.tmp-repositories.json3316485",
+                    "containers/" + s.c.id() + "/.tmp-config.v2.json4107361142",
+                    "containers/" + s.c.id() + "/.tmp-hostconfig.json55",
+                    "overlay2/" + s.ids.layer(s.l1).cacheId() + "/.tmp-lower290870512");
+            List<Expect.F> out = new java.util.ArrayList<>();
+            for (String t : tmps) {
+                Files.writeString(s.p(t), "{\"half");
+                out.add(f(FindingCode.ATOMIC_WRITE_LEFTOVER, path(t), t));
+            }
+            return out.toArray(Expect.F[]::new);
+        });
         m.put(UNEXPECTED_ENTRY, s -> {
             Files.writeString(s.p("overlay2/README"), "x");
             return new Expect.F[] {f(UNEXPECTED_ENTRY, path("overlay2/README"), "overlay2/README")};
@@ -301,7 +315,7 @@ class EveryCodeTest {
             com.fasterxml.jackson.databind.JsonNode ev = f.path("evidence");
             List<String> keys = switch (code) {
                 case LAYER_FILE_MISSING, LAYER_FILE_INVALID, CONTAINER_CONFIG_INVALID -> List.of("file", "defect", "detail");
-                case ORPHAN_CACHE_DIR, STALE_WRITE_SET, INTERRUPTED_REMOVAL, STALE_IMPORT_TMP -> List.of("bytes");
+                case ORPHAN_CACHE_DIR, STALE_WRITE_SET, INTERRUPTED_REMOVAL, STALE_IMPORT_TMP, ATOMIC_WRITE_LEFTOVER -> List.of("bytes");
                 case OVERLAY_LOWER_INVALID -> List.of("expected");
                 case LAYER_PARENT_MISSING, LAYER_PARENT_DAMAGED -> List.of("parent");
                 case IMAGE_LAYER_MISSING -> List.of("missing_layers", "damaged_layers");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.Parsed;
+import dev.dockfsck.model.fs.AtomicWriteTmp;
 import dev.dockfsck.model.fs.DirEntry;
 import dev.dockfsck.model.fs.FileKind;
 import dev.dockfsck.model.fs.StoreFiles;
@@ -19,7 +20,15 @@ public final class ContainersReader {
     private ContainersReader() {
     }
 
+    /** The files dockerd writes atomically in a container's dir. */
+    static final List<String> ATOMIC_FILES = List.of(Container.CONFIG, Container.HOST_CONFIG);
+
     public static Map<String, Container> read(Path containers, List<StrayEntry> strays) {
+        return read(containers, strays, new java.util.ArrayList<>());
+    }
+
+    /** Reads the containers; the temp files of interrupted atomic writes of their configs go to {@code atomicTmp}. */
+    public static Map<String, Container> read(Path containers, List<StrayEntry> strays, List<Path> atomicTmp) {
         Map<String, Container> out = new HashMap<>();
         Parsed<List<DirEntry>> l = StoreFiles.list(containers);
         if (l instanceof Parsed.Bad<List<DirEntry>> bad) {
@@ -33,6 +42,8 @@ public final class ContainersReader {
                         e.kind() == FileKind.SYMLINK ? Defect.Kind.SYMLINK : Defect.Kind.MALFORMED, e.path(), detail)));
                 continue;
             }
+            AtomicWriteTmp.collect(StoreFiles.list(e.path()).optional().orElse(List.of()),
+                    n -> AtomicWriteTmp.isTmpOfAny(n, ATOMIC_FILES), atomicTmp);
             Path cfg = e.path().resolve(Container.CONFIG);
             out.put(e.name(), new Container(e.name(), e.path(), StoreFiles.readJson(cfg).map(n -> parse(cfg, n)),
                     hostConfig(e.path().resolve(Container.HOST_CONFIG))));

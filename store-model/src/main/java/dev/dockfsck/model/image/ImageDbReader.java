@@ -5,6 +5,7 @@ import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.Parsed;
 import dev.dockfsck.model.Texts;
+import dev.dockfsck.model.fs.AtomicWriteTmp;
 import dev.dockfsck.model.fs.DirEntry;
 import dev.dockfsck.model.fs.FileKind;
 import dev.dockfsck.model.fs.StoreFiles;
@@ -23,6 +24,14 @@ public final class ImageDbReader {
     }
 
     public static ImageDb read(Path imagedb) {
+        return read(imagedb, new ArrayList<>());
+    }
+
+    /**
+     * Reads imagedb; the temp files of interrupted atomic writes of configs and their metadata
+     * ({@link AtomicWriteTmp}) go to {@code atomicTmp}, not among the strays.
+     */
+    public static ImageDb read(Path imagedb, List<Path> atomicTmp) {
         Map<Digest, Image> images = new HashMap<>();
         List<StrayEntry> strays = new ArrayList<>();
         Map<Digest, Path> orphanMeta = new HashMap<>();
@@ -35,6 +44,10 @@ public final class ImageDbReader {
         Path metadata = imagedb.resolve("metadata").resolve("sha256");
         for (DirEntry e : contentOk ? list(imagedb.resolve("content").resolve("sha256"), strays) : List.<DirEntry>of()) {
             var id = Digest.tryOfHex(e.name());
+            if (id.isEmpty() && e.kind() == FileKind.REGULAR && AtomicWriteTmp.isTmpOfHex64(e.name())) {
+                atomicTmp.add(e.path());
+                continue;
+            }
             if (id.isEmpty()) {
                 strays.add(new StrayEntry(e.path(), new Defect(Defect.Kind.MALFORMED, e.path(), "not an image ID")));
                 continue;
@@ -47,9 +60,16 @@ public final class ImageDbReader {
         }
         for (DirEntry e : metaOk ? list(metadata, strays) : List.<DirEntry>of()) {
             Digest.tryOfHex(e.name()).filter(id -> !images.containsKey(id)).ifPresent(id -> orphanMeta.put(id, e.path()));
+            if (Digest.isHex64(e.name()) && e.kind() == FileKind.DIRECTORY) {
+                AtomicWriteTmp.collect(StoreFiles.list(e.path()).optional().orElse(List.of()),
+                        n -> AtomicWriteTmp.isTmpOfAny(n, METADATA_KEYS), atomicTmp);
+            }
         }
         return new ImageDb(images, orphanMeta, strays);
     }
+
+    /** The metadata files dockerd 20.10 writes per image (atomically). */
+    static final List<String> METADATA_KEYS = List.of("parent", "lastUpdated");
 
     /** True for a real or missing directory; anything else (a symlink first of all) is a stray, not read below. */
     private static boolean realDir(Path dir, List<StrayEntry> strays) {
@@ -160,6 +180,11 @@ public final class ImageDbReader {
     }
 
     public static Distribution readDistribution(Path dist) {
+        return readDistribution(dist, new ArrayList<>());
+    }
+
+    /** Reads the distribution metadata; temp files of its interrupted atomic writes go to {@code atomicTmp}. */
+    public static Distribution readDistribution(Path dist, List<Path> atomicTmp) {
         Map<Digest, Parsed<Digest>> byDigest = new HashMap<>();
         Map<Digest, Path> v2 = new HashMap<>();
         for (Path d : List.of(dist, dist.resolve("diffid-by-digest"), dist.resolve("v2metadata-by-diffid"))) {
@@ -168,12 +193,16 @@ public final class ImageDbReader {
                 return new Distribution(byDigest, v2);
             }
         }
-        for (DirEntry e : StoreFiles.list(dist.resolve("diffid-by-digest").resolve("sha256")).optional().orElse(List.of())) {
+        List<DirEntry> byDigestDir = StoreFiles.list(dist.resolve("diffid-by-digest").resolve("sha256")).optional().orElse(List.of());
+        List<DirEntry> v2Dir = StoreFiles.list(dist.resolve("v2metadata-by-diffid").resolve("sha256")).optional().orElse(List.of());
+        AtomicWriteTmp.collect(byDigestDir, AtomicWriteTmp::isTmpOfHex64, atomicTmp);
+        AtomicWriteTmp.collect(v2Dir, AtomicWriteTmp::isTmpOfHex64, atomicTmp);
+        for (DirEntry e : byDigestDir) {
             Digest.tryOfHex(e.name()).ifPresent(d -> byDigest.put(d,
                     e.kind() == FileKind.REGULAR ? LayerDbReader.digestFile(e.path())
                             : Parsed.bad(new Defect(Defect.Kind.WRONG_TYPE, e.path(), "not a regular file"))));
         }
-        for (DirEntry e : StoreFiles.list(dist.resolve("v2metadata-by-diffid").resolve("sha256")).optional().orElse(List.of())) {
+        for (DirEntry e : v2Dir) {
             Digest.tryOfHex(e.name()).ifPresent(d -> v2.put(d, e.path()));
         }
         return new Distribution(byDigest, v2);

@@ -2,6 +2,7 @@ package dev.dockfsck.model.overlay;
 
 import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Parsed;
+import dev.dockfsck.model.fs.AtomicWriteTmp;
 import dev.dockfsck.model.fs.DirEntry;
 import dev.dockfsck.model.fs.FileKind;
 import dev.dockfsck.model.fs.StoreFiles;
@@ -21,7 +22,15 @@ public final class Overlay2Reader {
     private Overlay2Reader() {
     }
 
+    /** The files overlay2 writes atomically in a layer's dir (dockerd 20.10.27 and later). */
+    static final List<String> ATOMIC_FILES = List.of(OverlayDir.LINK, OverlayDir.LOWER, OverlayDir.COMMITTED);
+
     public static Overlay2 read(Path overlay2) {
+        return read(overlay2, new ArrayList<>());
+    }
+
+    /** Reads overlay2/; the temp files of interrupted atomic writes in its dirs go to {@code atomicTmp}. */
+    public static Overlay2 read(Path overlay2, List<Path> atomicTmp) {
         Map<String, OverlayDir> dirs = new HashMap<>();
         Map<String, ShortLink> links = new HashMap<>();
         List<StrayEntry> strays = new ArrayList<>();
@@ -41,6 +50,8 @@ public final class Overlay2Reader {
                 }
             } else if (e.kind() == FileKind.DIRECTORY) {
                 dirs.put(e.name(), readDir(e.name(), e.path()));
+                AtomicWriteTmp.collect(StoreFiles.list(e.path()).optional().orElse(List.of()),
+                        n -> AtomicWriteTmp.isTmpOfAny(n, ATOMIC_FILES), atomicTmp);
             } else {
                 String detail = e.kind() == FileKind.SYMLINK ? "-> " + StoreFiles.readLink(e.path()).orElse("?") : "not a directory";
                 strays.add(new StrayEntry(e.path(), new Defect(

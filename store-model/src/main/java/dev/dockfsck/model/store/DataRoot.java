@@ -16,15 +16,19 @@ import java.util.Map;
  *
  * @param volumes    names under {@code volumes/}: listed only, never opened
  * @param importTmp  {@code tmp/docker-import-*} leftovers of interrupted loads
+ * @param atomicWriteTmp {@code .tmp-<name><digits>} temp files of dockerd's interrupted atomic writes
+ *                   ({@link dev.dockfsck.model.fs.AtomicWriteTmp}), beside the file they were to replace
  * @param strays     entries that could not be modelled (bad names, links, unreadable dirs)
  */
 public record DataRoot(Path root, String driver, LayerDb layerDb, Overlay2 overlay2, ImageDb imageDb,
                        Repositories repositories, Distribution distribution, Map<String, Container> containers,
-                       List<String> volumes, List<Path> importTmp, List<StrayEntry> strays) {
+                       List<String> volumes, List<Path> importTmp, List<Path> atomicWriteTmp,
+                       List<StrayEntry> strays) {
     public DataRoot {
         containers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(containers));
         volumes = List.copyOf(volumes);
         importTmp = List.copyOf(importTmp);
+        atomicWriteTmp = List.copyOf(atomicWriteTmp.stream().sorted().toList());
         strays = List.copyOf(strays);
     }
 

@@ -3,6 +3,7 @@ package dev.dockfsck.model.store;
 import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Parsed;
 import dev.dockfsck.model.container.ContainersReader;
+import dev.dockfsck.model.fs.AtomicWriteTmp;
 import dev.dockfsck.model.fs.DirEntry;
 import dev.dockfsck.model.fs.FileKind;
 import dev.dockfsck.model.fs.StoreFiles;
@@ -37,12 +38,17 @@ public final class DataRootReader {
         String driver = detectDriver(real, image);
         Path imageDir = image.resolve(driver);
         List<StrayEntry> strays = new ArrayList<>();
+        List<Path> atomicTmp = new ArrayList<>();
         var layerDb = LayerDbReader.read(imageDir.resolve("layerdb"));
-        var overlay2 = Overlay2Reader.read(real.resolve(driver));
-        var imageDb = ImageDbReader.read(imageDir.resolve("imagedb"));
+        var overlay2 = Overlay2Reader.read(real.resolve(driver), atomicTmp);
+        var imageDb = ImageDbReader.read(imageDir.resolve("imagedb"), atomicTmp);
+        if (StoreFiles.notARealDir(imageDir).isEmpty()) {
+            AtomicWriteTmp.collect(StoreFiles.list(imageDir).optional().orElse(List.of()),
+                    n -> AtomicWriteTmp.isTmpOf(n, Repositories.FILE), atomicTmp);
+        }
         Repositories repositories = ImageDbReader.readRepositories(imageDir.resolve(Repositories.FILE));
-        var distribution = ImageDbReader.readDistribution(imageDir.resolve("distribution"));
-        var containers = ContainersReader.read(real.resolve("containers"), strays);
+        var distribution = ImageDbReader.readDistribution(imageDir.resolve("distribution"), atomicTmp);
+        var containers = ContainersReader.read(real.resolve("containers"), strays, atomicTmp);
         List<String> volumes = new ArrayList<>();
         for (DirEntry e : StoreFiles.list(real.resolve("volumes")).optional().orElse(List.of())) {
             if (e.kind() == FileKind.DIRECTORY) {
@@ -56,7 +62,7 @@ public final class DataRootReader {
             }
         }
         return new DataRoot(real, driver, layerDb, overlay2, imageDb, repositories, distribution, containers,
-                volumes, importTmp, strays);
+                volumes, importTmp, atomicTmp, strays);
     }
 
     private static Path realRoot(Path root) throws StoreException {
