@@ -20,9 +20,11 @@ import java.util.List;
         @JsonSubTypes.Type(value = RemoveContainer.class, name = "remove-container"),
         @JsonSubTypes.Type(value = RecordPendingRestore.class, name = "record-pending-restore"),
         @JsonSubTypes.Type(value = HealLayerFiles.class, name = "heal-layer-files"),
-        @JsonSubTypes.Type(value = RecreateEntries.class, name = "recreate-entries")})
+        @JsonSubTypes.Type(value = RecreateEntries.class, name = "recreate-entries"),
+        @JsonSubTypes.Type(value = ExtractLayer.class, name = "extract-layer"),
+        @JsonSubTypes.Type(value = RestoreEntryMetadata.class, name = "restore-entry-metadata")})
 public sealed interface Action permits WriteFile, Symlink, RemoveLayer, RemovePath, RemoveContainer, RecordPendingRestore,
-        HealLayerFiles, RecreateEntries {
+        HealLayerFiles, RecreateEntries, ExtractLayer, RestoreEntryMetadata {
     /** One line for a person: what this does. */
     String describe();
 

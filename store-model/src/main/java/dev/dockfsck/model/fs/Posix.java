@@ -192,7 +192,7 @@ public final class Posix {
     }
 
     /** glibc's makedev. */
-    static long makedev(long major, long minor) {
+    public static long makedev(long major, long minor) {
         return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
     }
 

@@ -1,0 +1,119 @@
+package dev.dockfsck.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dockfsck.checker.FindingCode;
+import dev.dockfsck.fixtures.dockerd.Dockerd;
+import dev.dockfsck.fixtures.dockerd.GoldenStore;
+import dev.dockfsck.fixtures.image.SampleSet;
+import dev.dockfsck.model.Digest;
+import dev.dockfsck.repair.plan.ExtractLayer;
+import dev.dockfsck.repair.plan.RecordPendingRestore;
+import dev.dockfsck.repair.plan.RemoveContainer;
+import dev.dockfsck.repair.plan.RemoveLayer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A lost overlay2 directory of a middle layer (the busybox+app layer that the kiosk and shop apps
+ * share, with the kiosk container on an image above it) on a device whose engine was loaded from
+ * a skopeo-made reset-apps store: {@code repair --deep --app-store} re-extracts it into the same
+ * cache-id from the app store's blob; nothing is removed or re-loaded, the re-check is clean, the
+ * real dockerd runs every app and the old container, and {@code docker save} of every image works.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReextractLayerIT {
+    AppStoreDevice device;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        device = AppStoreDevice.make("dfk-extract");
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (device != null) {
+            device.delete();
+        }
+    }
+
+    private Digest middle() {
+        return SampleSet.image(SampleSet.C).chainIds().get(1);
+    }
+
+    private Map<String, String> imageState(Dockerd d) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String n : device.nameOfApp().values()) {
+            out.put(n, d.dockerOk("image", "inspect", "--format", "{{.Id}} {{.Created}}", n).strip());
+        }
+        return out;
+    }
+
+    @Test
+    void aLostOverlayDirIsReextractedIntoTheSameCacheId() throws Exception {
+        assertReextracted("dir", true);
+    }
+
+    @Test
+    void aLostDiffDirIsReextractedInPlace() throws Exception {
+        assertReextracted("diff", false);
+    }
+
+    private void assertReextracted(String name, boolean wholeDir) throws Exception {
+        Path r = GoldenStore.copy(device.root(), device.work().resolve(name).resolve("root"));
+        Map<String, String> before;
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            before = imageState(d);
+        }
+        String cacheId = RepairIt.cacheId(r, middle());
+        String link = RepairIt.linkId(r, middle());
+        Path dir = RepairIt.overlayDir(r, middle());
+        RepairIt.rmTree(wholeDir ? dir : dir.resolve("diff"));
+        assertTrue(RepairIt.codes(r, false).contains(wholeDir ? FindingCode.LAYER_CACHE_DIR_MISSING
+                : FindingCode.OVERLAY_DIFF_MISSING), RepairIt.findings(r, false).toString());
+
+        RepairIt.Repaired rep = RepairIt.repair(r, device.work().resolve(name).resolve("state"), "--deep",
+                "--app-store", device.store().toString());
+        assertEquals(1, rep.exit(), "errors corrected: " + rep.plan());
+        assertEquals(1, rep.actions(ExtractLayer.class), String.valueOf(rep.plan()));
+        assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
+        assertEquals(0, rep.actions(RemoveContainer.class), "no container removed");
+        assertEquals(0, rep.actions(RecordPendingRestore.class), "nothing to re-inject");
+        assertEquals(cacheId, RepairIt.cacheId(r, middle()), "the same cache-id");
+        assertEquals(link, Files.readString(dir.resolve("link")), "the same short link");
+        assertTrue(Files.isDirectory(dir.resolve("work"), LinkOption.NOFOLLOW_LINKS), "work/ of a layer with a parent");
+        assertTrue(Files.exists(dir.resolve("committed"), LinkOption.NOFOLLOW_LINKS), "committed: layers stand on it");
+
+        RepairIt.assertCleanDeep(r);
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            assertEquals(before, imageState(d), "no image was removed or re-loaded");
+            for (String app : AppStoreDevice.APPS) {
+                RepairIt.assertRuns(d, device.nameOfApp().get(app), AppStoreDevice.SAMPLE_OF_APP.get(app));
+                Path saved = device.work().resolve(name).resolve(app + ".tar");
+                Dockerd.Result save = d.docker("save", "-o", saved.toString(), device.nameOfApp().get(app));
+                assertTrue(save.ok(), "docker save " + app + ": " + save.stderr());
+            }
+            Dockerd.Result started = d.docker("start", "-a", device.containerId());
+            assertTrue(started.ok(), started.stderr());
+            assertEquals(RepairIt.EXPECTED.get(SampleSet.C), started.stdout(), "the container runs on the re-extracted layer");
+        }
+    }
+
+    @Test
+    void withoutAnAppStoreTheLayerIsRemovedAsBefore() throws Exception {
+        Path r = GoldenStore.copy(device.root(), device.work().resolve("noapp").resolve("root"));
+        RepairIt.rmTree(RepairIt.overlayDir(r, middle()));
+        RepairIt.Repaired rep = RepairIt.repair(r, device.work().resolve("noapp").resolve("state"), "--deep");
+        assertEquals(0, rep.actions(ExtractLayer.class), "no source: nothing to re-extract from");
+        assertFalse(rep.exit() == 0, "the damage is reported");
+    }
+}
