@@ -22,9 +22,10 @@ import java.util.List;
         @JsonSubTypes.Type(value = HealLayerFiles.class, name = "heal-layer-files"),
         @JsonSubTypes.Type(value = RecreateEntries.class, name = "recreate-entries"),
         @JsonSubTypes.Type(value = ExtractLayer.class, name = "extract-layer"),
-        @JsonSubTypes.Type(value = RestoreEntryMetadata.class, name = "restore-entry-metadata")})
+        @JsonSubTypes.Type(value = RestoreEntryMetadata.class, name = "restore-entry-metadata"),
+        @JsonSubTypes.Type(value = RebuildTarSplit.class, name = "rebuild-tar-split")})
 public sealed interface Action permits WriteFile, Symlink, RemoveLayer, RemovePath, RemoveContainer, RecordPendingRestore,
-        HealLayerFiles, RecreateEntries, ExtractLayer, RestoreEntryMetadata {
+        HealLayerFiles, RecreateEntries, ExtractLayer, RestoreEntryMetadata, RebuildTarSplit {
     /** One line for a person: what this does. */
     String describe();
 

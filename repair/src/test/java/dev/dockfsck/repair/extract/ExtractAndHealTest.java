@@ -129,4 +129,53 @@ class ExtractAndHealTest {
         assertEquals(diffId, TarSplitAssembler.digest(root.resolve("image/overlay2/layerdb/sha256/c/tar-split.json.gz"),
                 TarSplitAssembler.ContentSource.diffDir(diff)).sha256());
     }
+
+    private ApplyContext withBlob() {
+        dev.dockfsck.repair.apply.LayerBlobSource blobs = new dev.dockfsck.repair.apply.LayerBlobSource() {
+            @Override
+            public String location() {
+                return "test-store";
+            }
+
+            @Override
+            public java.util.Optional<String> blobFor(Digest d) {
+                return d.equals(diffId) ? java.util.Optional.of("blob") : java.util.Optional.empty();
+            }
+
+            @Override
+            public java.io.InputStream openLayer(Digest d) {
+                return new ByteArrayInputStream(tar);
+            }
+        };
+        return new ApplyContext(new RootedFs(root), root.resolve("state"), java.util.Optional.of(blobs));
+    }
+
+    private static final String TS = "image/overlay2/layerdb/sha256/c/tar-split.json.gz";
+
+    @Test
+    void aLostTarSplitIsRebuiltFromTheBlobAndProvenAgainstDiff() throws Exception {
+        Path diff = extract();
+        byte[] original = Files.readAllBytes(root.resolve(TS));
+        Files.write(root.resolve(TS), new byte[0]);
+        new dev.dockfsck.repair.plan.RebuildTarSplit("c", TS, "overlay2/x/diff", diffId.toString(), "test-store", List.of("t"))
+                .apply(withBlob());
+        assertEquals(java.util.Arrays.toString(original), java.util.Arrays.toString(Files.readAllBytes(root.resolve(TS))),
+                "the packer writes what it wrote at extraction");
+        assertEquals(diffId, TarSplitAssembler.digest(root.resolve(TS), TarSplitAssembler.ContentSource.diffDir(diff)).sha256());
+    }
+
+    @Test
+    void aTarSplitThatDiffDoesNotMatchIsNotPutInPlace() throws Exception {
+        Path diff = extract();
+        Files.delete(root.resolve(TS));
+        Files.writeString(diff.resolve("usr/bin/su"), "ELF"); // same size, other bytes
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
+                new dev.dockfsck.repair.plan.RebuildTarSplit("c", TS, "overlay2/x/diff", diffId.toString(), "test-store",
+                        List.of("t")).apply(withBlob()));
+        assertTrue(e.getMessage().contains("re-assemble") && e.getMessage().contains("usr/bin/su"), e.getMessage());
+        assertFalse(Files.exists(root.resolve(TS)), "nothing put in place");
+        try (var l = Files.list(root.resolve("image/overlay2/layerdb/sha256/c"))) {
+            assertEquals(0, l.count(), "no temp file left");
+        }
+    }
 }
