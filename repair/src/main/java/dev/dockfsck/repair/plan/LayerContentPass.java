@@ -1,0 +1,157 @@
+package dev.dockfsck.repair.plan;
+
+import dev.dockfsck.checker.Finding;
+import dev.dockfsck.checker.FindingCode;
+import dev.dockfsck.checker.Severity;
+import dev.dockfsck.checker.Subject;
+import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.layer.Layer;
+import dev.dockfsck.model.overlay.OverlayDir;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Pass 1, layer content: what is wrong with the bytes of a layer (its {@code diff/} files and
+ * entries, its tar-split), and who can rebuild them ({@link ContentSources}).
+ * <ul>
+ * <li>{@code LAYER_CONTENT_MISMATCH} (regular-file data) and {@code LAYER_ENTRY_MISMATCH} (lost
+ * entries without content): healed in place ({@link HealLayerFiles}) from the app store's copy of
+ * the layer tar when it holds one; lost entries alone, without a copy, recreated from the layer's
+ * own tar-split headers ({@link RecreateEntries}). The layer keeps its chainID and cache-id. Any
+ * other damage of the same layer that no in-place fix cures, or damage of a kind healing cannot
+ * undo, leaves the layer to the layer metadata pass, which removes it.</li>
+ * <li>{@code LAYER_TAR_SPLIT_MISSING} and {@code LAYER_TAR_SPLIT_CORRUPT}: not repaired; the layer
+ * stays (its content is usable, only no longer provable or exportable) and the finding is
+ * reported as left alone ({@link #LEFT_ALONE}).</li>
+ * </ul>
+ */
+final class LayerContentPass {
+    /** Findings of this subject no action cures: reported as left alone unless the layer is removed anyway. */
+    static final Set<FindingCode> LEFT_ALONE = EnumSet.of(FindingCode.LAYER_TAR_SPLIT_MISSING,
+            FindingCode.LAYER_TAR_SPLIT_CORRUPT);
+    /** The findings a heal action cures. */
+    static final Set<FindingCode> HEALED_CODES = EnumSet.of(FindingCode.LAYER_CONTENT_MISMATCH,
+            FindingCode.LAYER_ENTRY_MISMATCH);
+    /** Damage kinds healing can undo: the data of regular files, never their type or name. */
+    private static final Set<String> HEALABLE_KINDS = Set.of("missing", "wrong_size", "content_differs");
+    /** Lost entries without content healing can recreate from the tar (a FIFO needs mkfifo: not from Java). */
+    private static final Set<String> HEALABLE_ENTRIES = Set.of("directory", "symlink", "hardlink", "empty_file");
+
+    private final PlanContext ctx;
+    private final List<Action> actions = new ArrayList<>();
+    private final Set<Digest> healed = new HashSet<>();
+
+    LayerContentPass(PlanContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Plans the heals, layer by layer in the store's order. */
+    LayerContentPass run() {
+        for (Layer l : ctx.layers().values()) {
+            heal(l).ifPresent(h -> {
+                actions.add(h);
+                healed.add(l.chainId());
+            });
+        }
+        return this;
+    }
+
+    /** The heal actions, in layer order. */
+    List<Action> actions() {
+        return actions;
+    }
+
+    /** Whether this pass cures the finding (a heal of its layer is planned). */
+    boolean cures(Finding f) {
+        return HEALED_CODES.contains(f.code()) && f.subject().kind() == Subject.Kind.LAYER
+                && healed.contains(Digest.parse(f.subject().id()));
+    }
+
+    /**
+     * A heal action for a layer whose only fatal damage is regular-file content and lost entries
+     * without content (directories, links, empty files) that a source can rebuild; empty
+     * otherwise (then the layer is removed and re-injected).
+     */
+    private Optional<Action> heal(Layer l) {
+        if (l.diffId().optional().isEmpty()) {
+            return Optional.empty();
+        }
+        Subject s = Subject.layer(l.chainId());
+        List<Finding> mine = ctx.findings(s);
+        Optional<Finding> mismatch = mine.stream().filter(f -> f.code() == FindingCode.LAYER_CONTENT_MISMATCH).findFirst();
+        Optional<Finding> lost = mine.stream().filter(f -> f.code() == FindingCode.LAYER_ENTRY_MISMATCH).findFirst();
+        if (mismatch.isEmpty() && lost.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean otherFatal = mine.stream().anyMatch(f -> f.severity() == Severity.ERROR && f.code().damaging()
+                && !HEALED_CODES.contains(f.code()) && !LayerMetadataPass.curedInPlace(f));
+        Optional<OverlayDir> dir = l.cacheId().optional().flatMap(id -> ctx.store.overlay2().dir(id));
+        if (otherFatal || dir.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<List<String>> names = mismatch.isEmpty() ? Optional.of(List.of())
+                : healable(mismatch.get().evidence(), "damaged_files", "damaged_files_total",
+                        m -> HEALABLE_KINDS.contains(String.valueOf(m.get("kind"))));
+        Optional<List<String>> entries = lost.isEmpty() ? Optional.of(List.of())
+                : healable(lost.get().evidence(), "damaged_entries", "damaged_entries_total",
+                        m -> "missing".equals(String.valueOf(m.get("kind")))
+                                && HEALABLE_ENTRIES.contains(String.valueOf(m.get("expected"))));
+        if (names.isEmpty() || entries.isEmpty()) {
+            return Optional.empty();
+        }
+        Digest diffId = l.diffId().optional().orElseThrow();
+        List<String> reasons = new ArrayList<>();
+        mismatch.ifPresent(f -> reasons.add(FindingCode.LAYER_CONTENT_MISMATCH + " " + s));
+        lost.ifPresent(f -> reasons.add(FindingCode.LAYER_ENTRY_MISMATCH + " " + s));
+        Optional<String> copy = ctx.sources.layerTar(diffId);
+        if (copy.isPresent()) {
+            return Optional.of(new HealLayerFiles(l.chainId().toString(), ctx.rel(dir.get().diffDir()), diffId.toString(),
+                    copy.get(), names.get(), entries.get(), reasons));
+        }
+        // no copy of the layer: lost entries alone can be made from the layer's own tar-split,
+        // whose headers the deep check just proved (the re-assembled tar hashed to the diffID)
+        if (mismatch.isEmpty() && ctx.sources.ownHeaders(l)) {
+            return Optional.of(new RecreateEntries(l.chainId().toString(), ctx.rel(dir.get().diffDir()),
+                    ctx.rel(l.tarSplitPath()), entries.get(), reasons));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The names of a damage list in a finding's evidence when every one of them can be healed
+     * (complete list, each accepted by {@code ok}, each a plain relative path); empty otherwise.
+     */
+    private static Optional<List<String>> healable(Map<String, Object> ev, String listKey, String totalKey,
+                                                   Predicate<Map<?, ?>> ok) {
+        if (!(ev.get(listKey) instanceof List<?> items) || items.isEmpty()
+                || !Integer.valueOf(items.size()).equals(ev.get(totalKey))) {
+            return Optional.empty();
+        }
+        List<String> names = new ArrayList<>();
+        for (Object o : items) {
+            if (!(o instanceof Map<?, ?> m) || !ok.test(m)) {
+                return Optional.empty();
+            }
+            String name = String.valueOf(m.get("name"));
+            while (name.startsWith("./")) {
+                name = name.substring(2);
+            }
+            while (name.endsWith("/")) {
+                name = name.substring(0, name.length() - 1);
+            }
+            List<String> parts = List.of(name.split("/", -1));
+            if (name.contains("\\x") || name.isEmpty() || name.startsWith("/") || parts.contains("..")
+                    || parts.contains(".") || parts.contains("")) {
+                return Optional.empty();
+            }
+            names.add(name);
+        }
+        return Optional.of(names);
+    }
+}
