@@ -13,6 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.util.List;
 
 /**
@@ -32,9 +36,11 @@ import java.util.List;
  * @param lower      the {@code lower} file's content ({@code l/A:l/B...}); empty for a base layer
  * @param work       whether dockerd has a {@code work/} dir here (a layer with a parent)
  * @param committed  whether a layer was created on this one (dockerd's {@code committed} marker)
+ * @param tarSplit   root-relative {@code tar-split.json.gz} to rewrite from the same read (it was lost or
+ *                   cut too), or null to leave it
  */
 public record ExtractLayer(String chainId, String overlayDir, String diffId, String appStore, String link, String lower,
-                           boolean work, boolean committed, List<String> reasons) implements Action {
+                           boolean work, boolean committed, String tarSplit, List<String> reasons) implements Action {
     static final String STAGING = ".dockfsck-extract";
     static final String OLD = ".dockfsck-old-diff";
 
@@ -63,16 +69,27 @@ public record ExtractLayer(String chainId, String overlayDir, String diffId, Str
         Path staging = Files.createDirectory(dir.resolve(STAGING));
         Files.setAttribute(staging, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
         DiffWriter w = new DiffWriter(staging);
-        try (InputStream layer = source.openLayer(Digest.parse(diffId))) {
+        Path newTarSplit = tarSplit == null ? null : fs.resolve(tarSplit).resolveSibling(RebuildTarSplit.TEMP);
+        try (InputStream layer = source.openLayer(Digest.parse(diffId));
+             FileChannel ts = newTarSplit == null ? null : FileChannel.open(newTarSplit, StandardOpenOption.CREATE,
+                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+             OutputStream tsOut = ts == null ? OutputStream.nullOutputStream() : Channels.newOutputStream(ts)) {
             // read to the end (the source throws there when the bytes do not hash to the diffID),
             // and the packer's own digest of what it read must be the diffID too
-            Digest read = LayerTar.read(layer, OutputStream.nullOutputStream(), w::entry).diffId();
+            Digest read = LayerTar.read(layer, tsOut, w::entry).diffId();
             if (!read.toString().equals(diffId)) {
                 throw new IOException("the app store's copy hashes to " + read + ", not " + diffId);
             }
             w.finish();
+            tsOut.flush();
+            if (ts != null) {
+                ts.force(true);
+            }
         } catch (IOException e) {
             fs.removeTree(overlayDir + "/" + STAGING);
+            if (newTarSplit != null) {
+                Files.deleteIfExists(newTarSplit);
+            }
             throw new IOException("re-extracting layer " + chainId + " from " + appStore + " failed: " + e.getMessage(), e);
         }
         // proven: put it in place
@@ -80,6 +97,11 @@ public record ExtractLayer(String chainId, String overlayDir, String diffId, Str
         fs.rename(overlayDir + "/diff", overlayDir + "/" + OLD);
         fs.rename(overlayDir + "/" + STAGING, overlayDir + "/diff");
         fs.removeTree(overlayDir + "/" + OLD);
+        if (newTarSplit != null) {
+            Files.setAttribute(newTarSplit, "unix:mode", 0644, LinkOption.NOFOLLOW_LINKS);
+            Files.move(newTarSplit, fs.resolve(tarSplit), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            RootedFs.fsyncDir(newTarSplit.getParent());
+        }
         byte[] linkBytes = link.getBytes(StandardCharsets.US_ASCII);
         if (!sameContent(dir.resolve("link"), linkBytes)) {
             fs.writeAtomically(overlayDir + "/link", linkBytes);

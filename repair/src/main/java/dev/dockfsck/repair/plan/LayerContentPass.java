@@ -6,7 +6,9 @@ import dev.dockfsck.checker.Severity;
 import dev.dockfsck.checker.Subject;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.layer.Layer;
+import dev.dockfsck.model.fs.Posix;
 import dev.dockfsck.model.overlay.OverlayDir;
+import dev.dockfsck.model.overlay.ShortLink;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -53,11 +55,17 @@ final class LayerContentPass {
 
     /** Plans the heals, layer by layer in the store's order. */
     LayerContentPass run() {
+        OverlayLinks links = new OverlayLinks(ctx);
         for (Layer l : ctx.layers().values()) {
-            heal(l).ifPresent(h -> {
-                actions.add(h);
+            List<Action> mine = heal(l).map(List::of)
+                    .or(() -> restoreFromOwnHeaders(l))
+                    .or(() -> reextract(l, links).map(List::of))
+                    .or(() -> rebuildTarSplit(l).map(List::of))
+                    .orElse(List.of());
+            if (!mine.isEmpty()) {
+                actions.addAll(mine);
                 healed.add(l.chainId());
-            });
+            }
         }
         return this;
     }
@@ -69,8 +77,128 @@ final class LayerContentPass {
 
     /** Whether this pass cures the finding (a heal of its layer is planned). */
     boolean cures(Finding f) {
-        return HEALED_CODES.contains(f.code()) && f.subject().kind() == Subject.Kind.LAYER
-                && healed.contains(Digest.parse(f.subject().id()));
+        if (f.subject().kind() != Subject.Kind.LAYER || !healed.contains(Digest.parse(f.subject().id()))) {
+            return false;
+        }
+        return HEALED_CODES.contains(f.code()) || (rebuilt.contains(Digest.parse(f.subject().id()))
+                && (LEFT_ALONE.contains(f.code()) || DIR_LOST.contains(f.code())));
+    }
+
+    /** Layers whose overlay2 dir or tar-split this pass writes anew (their loss is cured too). */
+    private final Set<Digest> rebuilt = new HashSet<>();
+
+    /** A layer's files gone as a whole: re-extraction from a copy of the layer cures it. */
+    static final Set<FindingCode> DIR_LOST = EnumSet.of(FindingCode.LAYER_CACHE_DIR_MISSING,
+            FindingCode.OVERLAY_DIFF_MISSING);
+    /** Entries whose metadata, or whose node, the layer's own headers restore ({@link RestoreEntryMetadata}). */
+    private static final Set<String> NODES = Set.of("fifo", "symlink");
+
+    /**
+     * Entries whose mode, owner, xattrs, link target or node differ, or a lost FIFO, restored from
+     * the layer's own tar-split headers (with lost entries without content recreated beside):
+     * needs no copy of the layer, only what the deep check proved. Empty when a file's content is
+     * damaged too, or an entry is of a kind these cannot make.
+     */
+    private Optional<List<Action>> restoreFromOwnHeaders(Layer l) {
+        Subject s = Subject.layer(l.chainId());
+        List<Finding> mine = ctx.findings(s);
+        Optional<Finding> lost = mine.stream().filter(f -> f.code() == FindingCode.LAYER_ENTRY_MISMATCH).findFirst();
+        if (lost.isEmpty() || mine.stream().anyMatch(f -> f.code() == FindingCode.LAYER_CONTENT_MISMATCH)
+                || otherFatal(mine, Set.of()) || !Posix.available() || !ctx.sources.ownHeaders(l)) {
+            return Optional.empty();
+        }
+        Optional<OverlayDir> dir = l.cacheId().optional().flatMap(id -> ctx.store.overlay2().dir(id));
+        Map<String, Object> ev = lost.get().evidence();
+        Optional<List<String>> recreate = healable(filtered(ev, m -> "missing".equals(String.valueOf(m.get("kind")))
+                && HEALABLE_ENTRIES.contains(String.valueOf(m.get("expected")))), "damaged_entries", "damaged_entries_total",
+                m -> true);
+        Optional<List<String>> restore = healable(filtered(ev, m -> !("missing".equals(String.valueOf(m.get("kind")))
+                && HEALABLE_ENTRIES.contains(String.valueOf(m.get("expected"))))), "damaged_entries", "damaged_entries_total",
+                m -> {
+                    String kind = String.valueOf(m.get("kind"));
+                    String expected = String.valueOf(m.get("expected"));
+                    return !String.valueOf(m.get("name")).contains(".wh.") && ("metadata".equals(kind)
+                            || (("missing".equals(kind) || "wrong_type".equals(kind)) && NODES.contains(expected)));
+                });
+        int total = ev.get("damaged_entries") instanceof List<?> all ? all.size() : -1;
+        int got = recreate.map(List::size).orElse(0) + restore.map(List::size).orElse(0);
+        if (dir.isEmpty() || restore.isEmpty() || got != total || !Integer.valueOf(total).equals(ev.get("damaged_entries_total"))) {
+            return Optional.empty();
+        }
+        List<String> why = List.of(FindingCode.LAYER_ENTRY_MISMATCH + " " + s);
+        List<Action> out = new ArrayList<>();
+        String diffDir = ctx.rel(dir.get().diffDir());
+        recreate.ifPresent(r -> out.add(new RecreateEntries(l.chainId().toString(), diffDir, ctx.rel(l.tarSplitPath()), r, why)));
+        out.add(new RestoreEntryMetadata(l.chainId().toString(), diffDir, ctx.rel(l.tarSplitPath()), restore.get(), why));
+        return Optional.of(out);
+    }
+
+    /** The evidence with only the damaged entries {@code keep} accepts, the total adjusted. */
+    private static Map<String, Object> filtered(Map<String, Object> ev, Predicate<Map<?, ?>> keep) {
+        if (!(ev.get("damaged_entries") instanceof List<?> items)) {
+            return Map.of();
+        }
+        List<Object> kept = items.stream().filter(o -> o instanceof Map<?, ?> m && keep.test(m)).map(o -> (Object) o).toList();
+        Map<String, Object> out = new java.util.HashMap<>();
+        out.put("damaged_entries", kept);
+        out.put("damaged_entries_total", kept.size());
+        return out;
+    }
+
+    /** Any error on the layer that neither this pass nor an in-place fix cures, {@code alsoCured} aside. */
+    private static boolean otherFatal(List<Finding> mine, Set<FindingCode> alsoCured) {
+        return mine.stream().anyMatch(f -> f.severity() == Severity.ERROR && f.code().damaging()
+                && !HEALED_CODES.contains(f.code()) && !alsoCured.contains(f.code()) && !LayerMetadataPass.curedInPlace(f));
+    }
+
+    /**
+     * The layer's overlay2 dir (or its diff/) lost, or its files damaged beyond what file-by-file
+     * healing undoes: re-extracted into the same cache-id from the app store's copy of the layer
+     * ({@link ExtractLayer}), with its tar-split when that was lost too. Needs its short link
+     * (still named by an l/ entry or its link file) and its parents' links for {@code lower}.
+     */
+    private Optional<Action> reextract(Layer l, OverlayLinks links) {
+        Subject s = Subject.layer(l.chainId());
+        List<Finding> mine = ctx.findings(s);
+        Optional<Digest> diffId = l.diffId().optional();
+        Optional<String> cacheId = l.cacheId().optional();
+        boolean damaged = mine.stream().anyMatch(f -> DIR_LOST.contains(f.code()) || HEALED_CODES.contains(f.code()));
+        if (!damaged || diffId.isEmpty() || cacheId.isEmpty() || !Posix.available()
+                || otherFatal(mine, DIR_LOST) || ctx.sources.layerTar(diffId.get()).isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> link = links.linkOf(cacheId.get()).or(() -> ctx.store.overlay2().links().values().stream()
+                .filter(sl -> sl.targetDirId().map(cacheId.get()::equals).orElse(false)).map(ShortLink::name).findFirst());
+        Optional<List<String>> lower = links.expectedLower(l);
+        if (link.isEmpty() || lower.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean tarSplitLost = mine.stream().anyMatch(f -> LEFT_ALONE.contains(f.code()));
+        rebuilt.add(l.chainId());
+        ctx.restore(ctx.store.driver() + "/l/" + link.get());
+        return Optional.of(new ExtractLayer(l.chainId().toString(), ctx.store.driver() + "/" + cacheId.get(),
+                diffId.get().toString(), ctx.sources.layerTar(diffId.get()).get(), link.get(), String.join(":", lower.get()),
+                !l.isBase(), !ctx.childrenOf(l.chainId()).isEmpty(), tarSplitLost ? ctx.rel(l.tarSplitPath()) : null,
+                ctx.reasons(s)));
+    }
+
+    /**
+     * A lost or cut tar-split of a layer whose files are there: rebuilt from the app store's copy
+     * of the layer and proven against diff/ before it is put in place ({@link RebuildTarSplit}).
+     */
+    private Optional<Action> rebuildTarSplit(Layer l) {
+        Subject s = Subject.layer(l.chainId());
+        List<Finding> mine = ctx.findings(s);
+        Optional<Digest> diffId = l.diffId().optional();
+        Optional<OverlayDir> dir = l.cacheId().optional().flatMap(id -> ctx.store.overlay2().dir(id));
+        if (mine.stream().noneMatch(f -> LEFT_ALONE.contains(f.code())) || diffId.isEmpty() || dir.isEmpty()
+                || otherFatal(mine, Set.of()) || ctx.sources.layerTar(diffId.get()).isEmpty()) {
+            return Optional.empty();
+        }
+        rebuilt.add(l.chainId());
+        return Optional.of(new RebuildTarSplit(l.chainId().toString(), ctx.rel(l.tarSplitPath()),
+                ctx.rel(dir.get().diffDir()), diffId.get().toString(), ctx.sources.layerTar(diffId.get()).get(),
+                ctx.reasons(s, f -> LEFT_ALONE.contains(f.code()))));
     }
 
     /**

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
 final class LeftoversPass {
     /** The leftover codes: each finding's path is removed. */
     static final Set<FindingCode> REMOVED = EnumSet.of(FindingCode.ORPHAN_CACHE_DIR,
-            FindingCode.STALE_WRITE_SET, FindingCode.INTERRUPTED_REMOVAL, FindingCode.STALE_IMPORT_TMP);
+            FindingCode.STALE_WRITE_SET, FindingCode.INTERRUPTED_REMOVAL, FindingCode.STALE_IMPORT_TMP,
+            FindingCode.ATOMIC_WRITE_LEFTOVER);
     /** Never removed: reported as left alone. */
     static final Set<FindingCode> LEFT_ALONE = EnumSet.of(FindingCode.UNEXPECTED_ENTRY);
 
@@ -42,6 +43,9 @@ final class LeftoversPass {
                         && !ctx.options.force()) {
                     ctx.keep(f.path() + ": RW layer record of a removed container, kept (use --force)");
                     continue;
+                }
+                if (ctx.restored(f.path())) {
+                    continue; // a dangling l/ link whose dir the plan re-extracts
                 }
                 out.add(new RemovePath(f.path(), List.of(f.code() + " " + f.subject())));
             }

@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * What every pass reads: the one check report (and the store it was made from), the options, the
  * content sources, and the few facts of the store several passes need (a layer's children, a
  * container's chain, dockerd's naming of mount dirs). Also where passes note what they leave alone.
- * Read-only apart from {@link #keep}.
+ * Read-only apart from {@link #keep} and {@link #restore}.
  */
 final class PlanContext {
     final Report report;
@@ -35,6 +35,7 @@ final class PlanContext {
     private final Map<Subject, List<Finding>> bySubject;
     private final Map<Digest, List<Digest>> children = new HashMap<>();
     private final List<String> kept = new ArrayList<>();
+    private final Set<String> restored = new HashSet<>();
 
     PlanContext(Report report, Planner.Options options) {
         this.report = report;
@@ -67,6 +68,15 @@ final class PlanContext {
     /** Records a damaged object (or finding) left in place, with the reason. */
     void keep(String line) {
         kept.add(line);
+    }
+
+    /** Records a path a planned action makes anew (an l/ link of a re-extracted dir): no leftover removal takes it. */
+    void restore(String rel) {
+        restored.add(rel);
+    }
+
+    boolean restored(String rel) {
+        return restored.contains(rel);
     }
 
     List<String> kept() {

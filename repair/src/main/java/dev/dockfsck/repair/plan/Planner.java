@@ -78,7 +78,7 @@ public final class Planner {
         actions.addAll(leftovers.removals());
         actions.addAll(leftovers.orphanedBy(actions));
         for (Finding f : report.findings()) {
-            if (LEFT_ALONE.contains(f.code()) && !removed(f.subject(), layers, images, containers)) {
+            if (LEFT_ALONE.contains(f.code()) && !content.cures(f) && !removed(f.subject(), layers, images, containers)) {
                 ctx.keep(f.code() + " " + f.subject() + ": not repaired (" + f.message() + ")");
             }
         }
