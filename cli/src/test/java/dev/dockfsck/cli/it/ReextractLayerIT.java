@@ -116,4 +116,70 @@ class ReextractLayerIT {
         assertEquals(0, rep.actions(ExtractLayer.class), "no source: nothing to re-extract from");
         assertFalse(rep.exit() == 0, "the damage is reported");
     }
+
+    /** The tar-split of the middle layer deleted, emptied or cut: rebuilt from the app store, proven against diff/. */
+    @Test
+    void aLostEmptiedOrCutTarSplitIsRebuiltAndDockerSaveWorksAgain() throws Exception {
+        for (String how : java.util.List.of("deleted", "emptied", "cut")) {
+            Path r = GoldenStore.copy(device.root(), device.work().resolve("ts-" + how).resolve("root"));
+            Path ts = RepairIt.layerDb(r, middle()).resolve("tar-split.json.gz");
+            byte[] original = Files.readAllBytes(ts);
+            switch (how) {
+                case "deleted" -> Files.delete(ts);
+                case "emptied" -> Files.write(ts, new byte[0]);
+                default -> RepairIt.truncate(ts, original.length / 2);
+            }
+            try (Dockerd d = RepairIt.dockerdOn(r)) {
+                assertFalse(d.docker("save", "-o", device.work().resolve("ts-" + how).resolve("before.tar").toString(),
+                        device.nameOfApp().get("kiosk")).ok(), "docker save fails without the tar-split (" + how + ")");
+            }
+            RepairIt.Repaired rep = RepairIt.repair(r, device.work().resolve("ts-" + how).resolve("state"), "--deep",
+                    "--app-store", device.store().toString());
+            assertEquals(1, rep.exit(), how + ": " + rep.plan());
+            assertEquals(1, rep.actions(dev.dockfsck.repair.plan.RebuildTarSplit.class), how + ": " + rep.plan());
+            assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
+            assertEquals(0, rep.actions(RecordPendingRestore.class), "nothing to re-inject");
+            RepairIt.assertCleanDeep(r);
+            try (Dockerd d = RepairIt.dockerdOn(r)) {
+                for (String app : AppStoreDevice.APPS) {
+                    Dockerd.Result save = d.docker("save", "-o", device.work().resolve("ts-" + how).resolve(app + ".tar").toString(),
+                            device.nameOfApp().get(app));
+                    assertTrue(save.ok(), how + ": docker save " + app + ": " + save.stderr());
+                    RepairIt.assertRuns(d, device.nameOfApp().get(app), AppStoreDevice.SAMPLE_OF_APP.get(app));
+                }
+            }
+        }
+    }
+
+    /**
+     * Mode (set-uid lost), owner and an xattr of layer files changed on disk, content intact: the
+     * deep check names them and repair restores them in place from the layer's own tar-split,
+     * without an app store; the re-check is clean and the apps run.
+     */
+    @Test
+    void changedModeOwnerAndXattrAreRestoredInPlaceWithoutAnAppStore() throws Exception {
+        Path r = GoldenStore.copy(device.root(), device.work().resolve("meta").resolve("root"));
+        Path diff = RepairIt.overlayDir(r, SampleSet.image(SampleSet.A).chainIds().get(0)).resolve("diff");
+        Path busybox = diff.resolve("bin/busybox");
+        int mode = ((Number) Files.getAttribute(busybox, "unix:mode")).intValue() & 07777;
+        dev.dockfsck.model.fs.Posix.chmod(busybox, 0700);
+        dev.dockfsck.model.fs.Posix.lchown(diff.resolve("tmp"), 1000, 1000);
+        dev.dockfsck.model.fs.Posix.setXattr(diff.resolve("bin"), "user.planted", new byte[] {'x'});
+        java.util.List<String> found = RepairIt.findings(r, true);
+        assertTrue(RepairIt.codes(r, true).contains(FindingCode.LAYER_ENTRY_MISMATCH), found.toString());
+
+        RepairIt.Repaired rep = RepairIt.repair(r, device.work().resolve("meta").resolve("state"), "--deep");
+        assertEquals(1, rep.exit(), String.valueOf(rep.plan()));
+        assertEquals(1, rep.actions(dev.dockfsck.repair.plan.RestoreEntryMetadata.class), String.valueOf(rep.plan()));
+        assertEquals(0, rep.actions(RemoveLayer.class), "no layer removed");
+        assertEquals(mode, ((Number) Files.getAttribute(busybox, "unix:mode")).intValue() & 07777);
+        assertEquals(0, ((Number) Files.getAttribute(diff.resolve("tmp"), "unix:uid")).intValue());
+        assertFalse(dev.dockfsck.model.fs.Posix.getXattr(diff.resolve("bin"), "user.planted").isPresent());
+        RepairIt.assertCleanDeep(r);
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            for (String app : AppStoreDevice.APPS) {
+                RepairIt.assertRuns(d, device.nameOfApp().get(app), AppStoreDevice.SAMPLE_OF_APP.get(app));
+            }
+        }
+    }
 }
