@@ -50,6 +50,13 @@ record AppStoreDevice(Path work, Path store, Path root, Map<String, String> name
         return new AppStoreDevice(work, store, root, ResetAppsStore.namesByApp(entries), containerId);
     }
 
+    /** The app's image as the app store holds it (its ID is what the engine was loaded with). */
+    dev.dockfsck.model.appstore.StoreImage image(String app) throws Exception {
+        try (dev.dockfsck.model.appstore.AppStore s = dev.dockfsck.model.appstore.AppStore.open(store)) {
+            return s.images().stream().filter(i -> i.app().equals(app)).findFirst().orElseThrow();
+        }
+    }
+
     void delete() throws Exception {
         new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
     }
