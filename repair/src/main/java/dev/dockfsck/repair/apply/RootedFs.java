@@ -60,8 +60,19 @@ public final class RootedFs {
         writeAtomically(target, content);
     }
 
+    /** The same, the file made with this mode (dockerd writes image configs 0600). */
+    public void writeAtomically(String relative, byte[] content, java.util.Set<java.nio.file.attribute.PosixFilePermission> mode)
+            throws IOException {
+        writeAtomically(resolve(relative), content, mode);
+    }
+
     /** The same for a path already checked (or outside the root, such as the state dir). */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
+        writeAtomically(target, content, null);
+    }
+
+    private static void writeAtomically(Path target, byte[] content,
+                                        java.util.Set<java.nio.file.attribute.PosixFilePermission> mode) throws IOException {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".dockfsck-tmp");
@@ -69,6 +80,9 @@ public final class RootedFs {
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)) {
+                if (mode != null) {
+                    Files.setPosixFilePermissions(tmp, mode);
+                }
                 java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
                 while (b.hasRemaining()) {
                     ch.write(b);

@@ -23,9 +23,10 @@ import java.util.List;
         @JsonSubTypes.Type(value = RecreateEntries.class, name = "recreate-entries"),
         @JsonSubTypes.Type(value = ExtractLayer.class, name = "extract-layer"),
         @JsonSubTypes.Type(value = RestoreEntryMetadata.class, name = "restore-entry-metadata"),
-        @JsonSubTypes.Type(value = RebuildTarSplit.class, name = "rebuild-tar-split")})
+        @JsonSubTypes.Type(value = RebuildTarSplit.class, name = "rebuild-tar-split"),
+        @JsonSubTypes.Type(value = WriteImageConfig.class, name = "write-image-config")})
 public sealed interface Action permits WriteFile, Symlink, RemoveLayer, RemovePath, RemoveContainer, RecordPendingRestore,
-        HealLayerFiles, RecreateEntries, ExtractLayer, RestoreEntryMetadata, RebuildTarSplit {
+        HealLayerFiles, RecreateEntries, ExtractLayer, RestoreEntryMetadata, RebuildTarSplit, WriteImageConfig {
     /** One line for a person: what this does. */
     String describe();
 

@@ -39,11 +39,11 @@ final class ContainersPass {
     }
 
     /** Decides, for each container, whether it goes (damaged, with --force) or stays with its chain. */
-    ContainersPass run(Set<Digest> doomedLayers, Set<Digest> unusableImages) {
+    ContainersPass run(Set<Digest> doomedLayers, java.util.function.Predicate<Digest> imageUsable) {
         for (Container c : ctx.store.containers().values()) {
             List<Digest> chain = ctx.containerChain(c.id());
             boolean imageGone = c.config().optional().flatMap(cfg -> Digest.tryParse(cfg.image()))
-                    .map(id -> unusableImages.contains(id) || !ctx.store.imageDb().images().containsKey(id)).orElse(true);
+                    .map(id -> !imageUsable.test(id)).orElse(true);
             boolean damaged = imageGone || chain.stream().anyMatch(doomedLayers::contains) || damaged(c);
             if (damaged && ctx.options.force()) {
                 removed.add(c.id());

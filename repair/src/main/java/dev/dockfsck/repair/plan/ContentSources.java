@@ -1,6 +1,8 @@
 package dev.dockfsck.repair.plan;
 
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.appstore.AppStore;
+import dev.dockfsck.model.appstore.StoreImage;
 import dev.dockfsck.model.fs.FileKind;
 import dev.dockfsck.model.layer.Layer;
 import dev.dockfsck.repair.apply.LayerBlobSource;
@@ -60,5 +62,24 @@ final class ContentSources {
      */
     Optional<String> layerTar(Digest diffId) {
         return appStore.filter(b -> b.blobFor(diffId).isPresent()).map(LayerBlobSource::location);
+    }
+
+    /**
+     * The image config with this image ID, from the app store (its bytes were verified against
+     * the ID when the store was read; apply time verifies them again): the app-store image it
+     * belongs to, whose chainIDs say which layers the image needs. Empty without an app store.
+     */
+    Optional<StoreImage> imageConfig(Digest imageId) {
+        return appStoreImages().stream().filter(i -> i.imageId().equals(imageId)).findFirst();
+    }
+
+    /** Every image of the app store (none without one): what an interrupted load may have been installing. */
+    List<StoreImage> appStoreImages() {
+        return appStore.flatMap(LayerBlobSource::appStore).map(AppStore::images).orElse(List.of());
+    }
+
+    /** Where the app store is, for the actions that read it at apply time. */
+    Optional<String> appStoreLocation() {
+        return appStore.map(LayerBlobSource::location);
     }
 }

@@ -28,10 +28,11 @@ final class NamesPass {
         this.ctx = ctx;
     }
 
-    Optional<Action> repositories(Set<Digest> removeImages) {
+    Optional<Action> repositories(Set<Digest> removeImages, Set<Digest> writtenBack) {
         var repos = ctx.store.repositories();
         Set<Digest> surviving = new HashSet<>(ctx.store.imageDb().images().keySet());
         surviving.removeAll(removeImages);
+        surviving.addAll(writtenBack);
         Map<String, Map<String, String>> out = new TreeMap<>();
         boolean rebuild = !repos.references().isOk() && !repos.references().isMissing();
         List<String> why = new ArrayList<>();

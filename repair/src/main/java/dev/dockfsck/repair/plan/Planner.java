@@ -21,13 +21,15 @@ import java.util.Set;
  * <li>{@link LayerContentPass}: layer files and entries healed in place, tar-splits;</li>
  * <li>{@link LayerMetadataPass}: layerdb files and overlay2 dirs fixed in place, or the layer
  * (and what stands on it) doomed;</li>
- * <li>{@link ImagesPass}: images that cannot be loaded afterwards, recorded for restore;</li>
+ * <li>{@link ImagesPass}: lost configs written back from the app store; images that cannot be
+ * loaded afterwards, recorded for restore;</li>
  * <li>{@link ContainersPass}: containers kept (with the chain they stand on) unless --force;</li>
+ * <li>{@link InterruptedLoadsPass}: app-store images a cut-off load left half-made, recorded for restore;</li>
  * <li>{@link NamesPass}: repositories.json;</li>
  * <li>{@link LeftoversPass}: what dockerd left half-made.</li>
  * </ol>
  * Every pass that rewrites lost bytes asks {@link ContentSources} who can rebuild them. The plan
- * runs in dockerd's order: the restore record, in-place fixes, references, images, layers
+ * runs in dockerd's order: the restore record, in-place fixes (layer content, image configs), references, images, layers
  * top-down, containers, leftovers. Deterministic: the same report always gives the same plan (new
  * link ids are derived from the dir they name).
  */
@@ -59,19 +61,21 @@ public final class Planner {
         LayerContentPass content = new LayerContentPass(ctx).run();
         LayerMetadataPass layers = new LayerMetadataPass(ctx, content).run();
         ImagesPass images = new ImagesPass(ctx).run(layers.doomed());
-        ContainersPass containers = new ContainersPass(ctx).run(layers.doomed(), images.unusable());
+        ContainersPass containers = new ContainersPass(ctx).run(layers.doomed(), images::usable);
         layers.keepFor(containers.keptChains());
         images.keepFor(containers.imagesOfKept());
+        Set<Digest> interrupted = new InterruptedLoadsPass(ctx).run(images);
         OverlayLinks links = new OverlayLinks(ctx);
         NamesPass names = new NamesPass(ctx);
         LeftoversPass leftovers = new LeftoversPass(ctx);
 
         List<Action> actions = new ArrayList<>();
-        images.pendingRestore().ifPresent(actions::add);
+        images.pendingRestore(interrupted).ifPresent(actions::add);
         actions.addAll(content.actions());
+        actions.addAll(images.writeBacks());
         actions.addAll(layers.fixes(links));
         actions.addAll(containers.fixes(links));
-        names.repositories(images.removed()).ifPresent(actions::add);
+        names.repositories(images.removed(), images.writtenBack()).ifPresent(actions::add);
         actions.addAll(images.removals());
         actions.addAll(layers.removals());
         actions.addAll(containers.removals());

@@ -37,13 +37,22 @@ public final class PendingRestore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_BYTES = 16L * 1024 * 1024;
 
-    /** One image to re-load: its main name, image ID, every tag it had, and its app ("" when none). */
-    public record Entry(String name, Digest imageId, List<String> tags, String app) {
+    /**
+     * One image to re-load: its main name, image ID, every tag it had, its app ("" when none), and
+     * why it is listed ({@code removed-by-repair}, {@code lost-before-repair},
+     * {@code interrupted-load}; "" when not said).
+     */
+    public record Entry(String name, Digest imageId, List<String> tags, String app, String reason) {
         public Entry {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(imageId, "imageId");
             tags = List.copyOf(tags);
             app = app == null ? "" : app;
+            reason = reason == null ? "" : reason;
+        }
+
+        public Entry(String name, Digest imageId, List<String> tags, String app) {
+            this(name, imageId, tags, app, "");
         }
     }
 
@@ -106,7 +115,7 @@ public final class PendingRestore {
             if (t != null && t.isArray()) {
                 t.forEach(x -> tags.add(x.asText()));
             }
-            out.add(new Entry(name, id, tags, n.path("app").asText("")));
+            out.add(new Entry(name, id, tags, n.path("app").asText(""), n.path("reason").asText("")));
         }
         return out;
     }
@@ -127,6 +136,9 @@ public final class PendingRestore {
             ArrayNode t = o.putArray("tags");
             e.tags().forEach(t::add);
             o.put("app", e.app());
+            if (!e.reason().isEmpty()) {
+                o.put("reason", e.reason());
+            }
         }
         byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
         Files.createDirectories(stateDir);

@@ -1,5 +1,6 @@
 package dev.dockfsck.repair.plan;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -265,5 +266,150 @@ class PlannerTest {
         assertTrue(after.clean(), after.findings().toString());
         assertTrue(after.store().repositories().references().optional().orElseThrow().stream()
                 .anyMatch(r -> r.ref().equals(SampleSet.B) && r.target().equals(ids.imageByTag(SampleSet.B).imageId().toString())));
+    }
+
+    // ---- configs written back from the app store, interrupted loads (issue 12) ----
+
+    /** Plans with the sample images in an app store (a docker-archive of {@code tags}) and applies the plan. */
+    private Plan planWithAppStore(List<String> tags, boolean apply) throws Exception {
+        Path archive = java.nio.file.Files.createTempFile("apps", ".tar");
+        try {
+            dev.dockfsck.fixtures.image.DockerArchive.write(tags.stream().map(SampleSet::image).toList(), archive);
+            try (dev.dockfsck.model.appstore.AppStore apps = dev.dockfsck.model.appstore.AppStore.open(archive)) {
+                Report r = new Checker(null).check(DataRootReader.read(root), new Checker.Options(false, java.util.Optional.empty(), 1,
+                        dev.dockfsck.checker.ContentVerifier.Progress.NONE, java.util.Optional.of(apps)));
+                var blobs = java.util.Optional.<dev.dockfsck.repair.apply.LayerBlobSource>of(new dev.dockfsck.repair.apply.AppStoreLayers(apps));
+                Plan p = Planner.plan(r, new Planner.Options(false, Map.of(), blobs));
+                if (apply) {
+                    ApplyContext ctx = new ApplyContext(new RootedFs(root), fs.getPath("/state"), blobs);
+                    for (Action a : p.actions()) {
+                        a.apply(ctx);
+                    }
+                }
+                return p;
+            }
+        } finally {
+            Files.delete(archive);
+        }
+    }
+
+    private void untag(String tag) throws Exception {
+        Path repos = ids.repositoriesJson();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode doc = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(Files.readAllBytes(repos));
+        doc.with("Repositories").fields().forEachRemaining(e -> ((com.fasterxml.jackson.databind.node.ObjectNode) e.getValue()).remove(tag));
+        Files.write(repos, json.writeValueAsBytes(doc));
+    }
+
+    private static <T extends Action> List<T> actions(Plan p, Class<T> type) {
+        return p.actions().stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private List<dev.dockfsck.repair.restore.PendingRestore.Entry> pending() throws Exception {
+        return new dev.dockfsck.repair.restore.PendingRestore(fs.getPath("/state")).read();
+    }
+
+    @Test
+    void anEmptiedOrCutConfigUnderAContainerIsWrittenBackFromTheAppStore() throws Exception {
+        for (String how : List.of("emptied", "cut")) {
+            StoreIds.ImageIds a = ids.imageByTag(SampleSet.A);
+            Path config = ids.imageConfig(a.imageId());
+            byte[] original = Files.readAllBytes(config);
+            Files.write(config, how.equals("emptied") ? new byte[0] : java.util.Arrays.copyOf(original, original.length / 2));
+            Plan p = planWithAppStore(List.of(SampleSet.A, SampleSet.B, SampleSet.C), true);
+            List<WriteImageConfig> w = actions(p, WriteImageConfig.class);
+            assertEquals(1, w.size(), how + ": " + p.actions());
+            assertEquals(a.imageId().toString(), w.get(0).imageId());
+            assertTrue(w.get(0).reasons().stream().anyMatch(x -> x.startsWith("IMAGE_CONFIG_INVALID")), w.get(0).reasons().toString());
+            assertEquals(List.of(), actions(p, RemovePath.class), how + ": nothing removed");
+            assertEquals(List.of(), actions(p, RecordPendingRestore.class), how + ": nothing to re-inject");
+            assertArrayEquals(original, Files.readAllBytes(config), how);
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(config)));
+            Report after = check();
+            assertTrue(after.clean(), how + ": " + after.findings());
+        }
+    }
+
+    @Test
+    void aDeletedConfigThatATagNamesIsWrittenBackAndTheTagStays() throws Exception {
+        StoreIds.ImageIds c = ids.imageByTag(SampleSet.C);
+        byte[] original = Files.readAllBytes(ids.imageConfig(c.imageId()));
+        Files.delete(ids.imageConfig(c.imageId()));
+        Plan p = planWithAppStore(List.of(SampleSet.C), true);
+        assertEquals(1, actions(p, WriteImageConfig.class).size(), p.actions().toString());
+        assertEquals(List.of(), actions(p, WriteFile.class), "the tag stays as it is: " + p.actions());
+        assertArrayEquals(original, Files.readAllBytes(ids.imageConfig(c.imageId())));
+        Report after = check();
+        assertTrue(after.clean(), after.findings().toString());
+    }
+
+    @Test
+    void withoutTheImageInTheAppStoreALostConfigIsNotWrittenBack() throws Exception {
+        StoreIds.ImageIds a = ids.imageByTag(SampleSet.A);
+        Files.write(ids.imageConfig(a.imageId()), new byte[0]);
+        Plan p = planWithAppStore(List.of(SampleSet.B), false);
+        assertEquals(List.of(), actions(p, WriteImageConfig.class), p.actions().toString());
+        Plan none = plan(false);
+        assertEquals(List.of(), actions(none, WriteImageConfig.class), none.actions().toString());
+    }
+
+    @Test
+    void aLoadCutOffBeforeTheConfigIsPendingAsAnInterruptedLoad() throws Exception {
+        StoreIds.ImageIds c = ids.imageByTag(SampleSet.C);
+        Files.delete(ids.imageConfig(c.imageId()));
+        untag(SampleSet.C);
+        Plan p = planWithAppStore(List.of(SampleSet.A, SampleSet.B, SampleSet.C), true);
+        assertEquals(List.of(), actions(p, WriteImageConfig.class), "a load that never wrote its config is completed by restore");
+        List<RecordPendingRestore> rec = actions(p, RecordPendingRestore.class);
+        assertEquals(1, rec.size(), p.actions().toString());
+        assertEquals(List.of(c.imageId().toString()), rec.get(0).images().stream().map(RecordPendingRestore.Image::imageId).toList());
+        var entries = pending();
+        assertEquals(1, entries.size());
+        assertEquals("interrupted-load", entries.get(0).reason());
+        assertEquals(SampleSet.C, entries.get(0).name(), "under the app store's name");
+        assertEquals(List.of(), actions(p, RemoveLayer.class), "its healthy layers stay for the re-load to reuse");
+    }
+
+    @Test
+    void anUncommittedWriteSetOrAnImportDirOfAnAppStoreImageMakesItPending() throws Exception {
+        // a store where sample C was never loaded: only A and B, and the app store holds all three
+        fs.close();
+        fs = Jimfs.newFileSystem(Configuration.unix().toBuilder().setAttributeViews("basic", "posix", "unix", "user").build());
+        root = fs.getPath("/docker");
+        StoreBuilder b = StoreBuilder.create(root, new Random(7), StoreBuilder.Specials.STAND_IN);
+        b.load(List.of(SampleSet.image(SampleSet.A), SampleSet.image(SampleSet.B)));
+        ids = b.ids();
+        b.close();
+        List<String> all = List.of(SampleSet.A, SampleSet.B, SampleSet.C);
+        assertTrue(planWithAppStore(all, false).isEmpty(), "an app-store image with no trace in the engine is not pending");
+
+        var c = SampleSet.image(SampleSet.C);
+        Path ws = root.resolve("image/overlay2/layerdb/tmp/write-set-123456");
+        Files.createDirectories(ws);
+        List<Digest> diffs = c.diffIds();
+        Files.writeString(ws.resolve("diff"), diffs.get(diffs.size() - 1).toString());
+        Plan p = planWithAppStore(all, false);
+        assertEquals(List.of(c.imageId().toString()), actions(p, RecordPendingRestore.class).stream()
+                .flatMap(r -> r.images().stream()).map(RecordPendingRestore.Image::imageId).toList(), p.actions().toString());
+        assertEquals("interrupted-load", actions(p, RecordPendingRestore.class).get(0).images().get(0).reason());
+        assertEquals(1, actions(p, RemovePath.class).size(), "the write-set itself is removed: " + p.actions());
+
+        // a write-set whose parent is not of C's chain is no trace of C
+        Files.writeString(ws.resolve("parent"), Digest.sha256Of(new byte[]{1}).toString());
+        assertEquals(List.of(), actions(planWithAppStore(all, false), RecordPendingRestore.class));
+
+        Files.walk(ws).sorted(java.util.Comparator.reverseOrder()).forEach(x -> {
+            try {
+                Files.delete(x);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Path imp = root.resolve("tmp/docker-import-4242");
+        Files.createDirectories(imp);
+        Files.write(imp.resolve(c.imageId().hex() + ".json"), new byte[]{'{'});
+        Plan q = planWithAppStore(all, false);
+        assertEquals(List.of(c.imageId().toString()), actions(q, RecordPendingRestore.class).stream()
+                .flatMap(r -> r.images().stream()).map(RecordPendingRestore.Image::imageId).toList(), q.actions().toString());
     }
 }

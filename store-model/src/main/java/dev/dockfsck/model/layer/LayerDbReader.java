@@ -56,7 +56,9 @@ public final class LayerDbReader {
         }
         for (DirEntry e : listDirs(layerdb.resolve("tmp"), strays)) {
             if (e.name().startsWith("write-set-")) {
-                writeSets.add(new WriteSet(e.name(), e.path()));
+                writeSets.add(e.kind() == FileKind.DIRECTORY
+                        ? new WriteSet(e.name(), e.path(), digestFile(e.path().resolve(Layer.DIFF)), digestFile(e.path().resolve(Layer.PARENT)))
+                        : new WriteSet(e.name(), e.path()));
             } else {
                 strays.add(stray(e, "unexpected in layerdb/tmp"));
             }

@@ -145,4 +145,41 @@ class DataRootReaderTest {
         Files.write(p, new byte[5000]);
         assertEquals(Defect.Kind.TOO_LARGE, StoreFiles.readLine(p).failure().orElseThrow().kind());
     }
+
+    @Test
+    void aWriteSetNamesTheDiffIdAndParentItGotAsFarAs() throws Exception {
+        Path tmp = root.resolve("image/overlay2/layerdb/tmp");
+        Digest diff = Digest.sha256Of(new byte[]{1});
+        Files.createDirectories(tmp.resolve("write-set-1"));
+        Files.writeString(tmp.resolve("write-set-1/diff"), diff.toString());
+        Files.createDirectories(tmp.resolve("write-set-2"));
+        Files.writeString(tmp.resolve("write-set-2/diff"), "garbage");
+        Files.createSymbolicLink(tmp.resolve("write-set-3"), fs.getPath("/etc"));
+        DataRoot r = DataRootReader.read(root);
+        var sets = r.layerDb().writeSets().stream().sorted(java.util.Comparator.comparing(w -> w.name())).toList();
+        assertEquals(3, sets.size());
+        assertEquals(diff, sets.get(0).diffId().optional().orElseThrow());
+        assertTrue(sets.get(0).parent().isMissing(), "parent not written (yet)");
+        assertFalse(sets.get(1).diffId().isOk(), "a garbled diff is no diffID");
+        assertFalse(sets.get(1).diffId().isMissing());
+        assertTrue(sets.get(2).diffId().optional().isEmpty(), "a link is never read through");
+    }
+
+    @Test
+    void anImportDirNamesTheConfigsOfTheArchiveBeingLoaded() throws Exception {
+        Path imp = root.resolve("tmp/docker-import-77");
+        String config = hex("config");
+        String blob = hex("blob");
+        Files.createDirectories(imp.resolve("blobs/sha256"));
+        Files.writeString(imp.resolve(config + ".json"), "{");
+        Files.writeString(imp.resolve("blobs/sha256/" + blob), "x");
+        Files.writeString(imp.resolve("manifest.json"), "[]");
+        Files.createDirectories(imp.resolve(hex("layer")));
+        Files.writeString(imp.resolve(hex("layer")).resolve("layer.tar"), "");
+        Files.createSymbolicLink(imp.resolve(hex("link") + ".json"), fs.getPath("/etc/passwd"));
+        DataRoot r = DataRootReader.read(root);
+        assertEquals(List.of(imp), r.importTmp());
+        assertEquals(java.util.Set.of(Digest.ofHex(config), Digest.ofHex(blob)), ImportTmp.namedDigests(imp));
+        assertEquals(java.util.Set.of(), ImportTmp.namedDigests(root.resolve("tmp/none")), "an unreadable dir names nothing");
+    }
 }
