@@ -1,15 +1,18 @@
 package dev.dockfsck.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dockfsck.cli.Main;
 import dev.dockfsck.fixtures.appstore.ResetAppsStore;
 import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.dockerd.GoldenStore;
+import dev.dockfsck.fixtures.image.BuiltImage;
 import dev.dockfsck.fixtures.image.SampleSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -30,22 +33,46 @@ record AppStoreDevice(Path work, Path store, Path root, Map<String, String> name
 
     /** Makes one under a new /tmp directory; skips the test when dockerd, skopeo or busybox is missing. */
     static AppStoreDevice make(String prefix) throws Exception {
+        return make(prefix, Map.of());
+    }
+
+    /**
+     * As {@link #make(String)}, with more apps in the store ({@code neverLoaded}: app -> its image)
+     * that the engine was never loaded with: no layer, config or tag of theirs is in the root
+     * (beyond the layers they share with the loaded apps). Their names are in {@link #nameOfApp}.
+     */
+    static AppStoreDevice make(String prefix, Map<String, BuiltImage> neverLoaded) throws Exception {
         Dockerd.assumeAvailable();
         assumeTrue(ResetAppsStore.available() && SampleSet.runnable(), "needs skopeo and busybox");
         Path work = Files.createTempDirectory(Path.of("/tmp"), prefix);
         Path store = work.resolve("reset-apps");
-        List<ResetAppsStore.Entry> entries = ResetAppsStore.write(store, SampleSet.images(), APPS, work.resolve("archives"));
+        List<BuiltImage> images = new ArrayList<>(SampleSet.images());
+        List<String> apps = new ArrayList<>(APPS);
+        neverLoaded.forEach((app, image) -> {
+            apps.add(app);
+            images.add(image);
+        });
+        List<ResetAppsStore.Entry> entries = ResetAppsStore.write(store, images, apps, work.resolve("archives"));
         Path root = work.resolve("root");
         String containerId;
         try (Dockerd d = Dockerd.start(work.resolve("d0"), root)) {
-            assertEquals(0, Main.run("restore", "--all", "--host", d.host(), "--app-store", store.toString()),
-                    "the device is loaded from its app store");
+            List<String> restore = new ArrayList<>(List.of("restore", "--host", d.host(), "--app-store", store.toString()));
+            if (neverLoaded.isEmpty()) {
+                restore.add("--all");
+            } else {
+                APPS.forEach(a -> restore.addAll(List.of("--app", a)));
+            }
+            assertEquals(0, Main.run(restore.toArray(String[]::new)), "the device is loaded from its app store");
             containerId = d.dockerOk("create", "--network", "none", "--name", "kiosk-ctr",
                     ResetAppsStore.namesByApp(entries).get("kiosk"), "sh", "-c", RepairIt.PROBE.get(SampleSet.C)).strip();
             // user data the repair must never touch (RepairIt.repair checks it)
             d.dockerOk("volume", "create", GoldenStore.VOLUME);
             Files.write(root.resolve("volumes").resolve(GoldenStore.VOLUME).resolve("_data").resolve(GoldenStore.VOLUME_FILE),
                     GoldenStore.VOLUME_CONTENT);
+            for (String app : neverLoaded.keySet()) {
+                assertTrue(!d.docker("image", "inspect", ResetAppsStore.namesByApp(entries).get(app)).ok(),
+                        app + " is not loaded");
+            }
         }
         return new AppStoreDevice(work, store, root, ResetAppsStore.namesByApp(entries), containerId);
     }
