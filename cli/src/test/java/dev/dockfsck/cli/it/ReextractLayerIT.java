@@ -60,15 +60,21 @@ class ReextractLayerIT {
 
     @Test
     void aLostOverlayDirIsReextractedIntoTheSameCacheId() throws Exception {
-        assertReextracted("dir", true);
+        assertReextracted("dir", true, false);
+    }
+
+    /** Its l/ entry gone too: the link comes back under the id the dirs standing on it name in their lower. */
+    @Test
+    void aLostOverlayDirAndItsShortLinkAreReextractedUnderTheLinkTheLayersAboveName() throws Exception {
+        assertReextracted("dir-and-link", true, true);
     }
 
     @Test
     void aLostDiffDirIsReextractedInPlace() throws Exception {
-        assertReextracted("diff", false);
+        assertReextracted("diff", false, false);
     }
 
-    private void assertReextracted(String name, boolean wholeDir) throws Exception {
+    private void assertReextracted(String name, boolean wholeDir, boolean shortLinkToo) throws Exception {
         Path r = GoldenStore.copy(device.root(), device.work().resolve(name).resolve("root"));
         Map<String, String> before;
         try (Dockerd d = RepairIt.dockerdOn(r)) {
@@ -78,6 +84,9 @@ class ReextractLayerIT {
         String link = RepairIt.linkId(r, middle());
         Path dir = RepairIt.overlayDir(r, middle());
         RepairIt.rmTree(wholeDir ? dir : dir.resolve("diff"));
+        if (shortLinkToo) {
+            Files.delete(r.resolve("overlay2/l").resolve(link));
+        }
         assertTrue(RepairIt.codes(r, false).contains(wholeDir ? FindingCode.LAYER_CACHE_DIR_MISSING
                 : FindingCode.OVERLAY_DIFF_MISSING), RepairIt.findings(r, false).toString());
 

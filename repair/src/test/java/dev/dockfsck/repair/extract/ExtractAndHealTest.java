@@ -169,7 +169,7 @@ class ExtractAndHealTest {
         Path diff = extract();
         Files.delete(root.resolve(TS));
         Files.writeString(diff.resolve("usr/bin/su"), "ELF"); // same size, other bytes
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(dev.dockfsck.repair.apply.NotRepairedException.class, () ->
                 new dev.dockfsck.repair.plan.RebuildTarSplit("c", TS, "overlay2/x/diff", diffId.toString(), "test-store",
                         List.of("t")).apply(withBlob()));
         assertTrue(e.getMessage().contains("re-assemble") && e.getMessage().contains("usr/bin/su"), e.getMessage());
