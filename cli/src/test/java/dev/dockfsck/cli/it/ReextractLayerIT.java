@@ -123,7 +123,13 @@ class ReextractLayerIT {
         RepairIt.rmTree(RepairIt.overlayDir(r, middle()));
         RepairIt.Repaired rep = RepairIt.repair(r, device.work().resolve("noapp").resolve("state"), "--deep");
         assertEquals(0, rep.actions(ExtractLayer.class), "no source: nothing to re-extract from");
-        assertFalse(rep.exit() == 0, "the damage is reported");
+        assertEquals(4, rep.exit(), "the damage is reported: the kiosk container keeps its chain, so the layer stays: " + rep.plan());
+        assertEquals(0, rep.actions(RemoveContainer.class), "no container removed without --force");
+        assertEquals(0, rep.actions(RemoveLayer.class), "the container's chain is kept");
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            // the tools app does not stand on the lost layer: nothing healthy is lost
+            RepairIt.assertRuns(d, device.nameOfApp().get("tools"), AppStoreDevice.SAMPLE_OF_APP.get("tools"));
+        }
     }
 
     /** The tar-split of the middle layer deleted, emptied or cut: rebuilt from the app store, proven against diff/. */
