@@ -91,6 +91,11 @@ public final class RepairCommand implements Callable<Integer> {
             public void applying(int index, int total, Action action) {
                 out.println("[" + (index + 1) + "/" + total + "] " + action.describe());
             }
+
+            @Override
+            public void notRepaired(int index, int total, Action action, String why) {
+                out.println("[" + (index + 1) + "/" + total + "] not repaired, nothing changed: " + why);
+            }
         };
         Path storePath = AppStores.chosen(appStore);
         Repairer.Result r;

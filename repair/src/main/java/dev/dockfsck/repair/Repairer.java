@@ -55,6 +55,10 @@ public final class Repairer {
         default void applying(int index, int total, Action action) {
         }
 
+        /** Action {@code index} could not prove its result and changed nothing; the repair goes on. */
+        default void notRepaired(int index, int total, Action action, String why) {
+        }
+
         Listener NONE = new Listener() { };
     }
 
@@ -141,6 +145,9 @@ public final class Repairer {
             options.listener().applying(i, actions.size(), a);
             try {
                 freed += a.apply(ctx);
+            } catch (dev.dockfsck.repair.apply.NotRepairedException e) {
+                // nothing was put in place: the others go on, the re-check names what is left
+                options.listener().notRepaired(i, actions.size(), a, e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new IOException("repair stopped at action " + (i + 1) + " of " + actions.size() + " ("
                         + a.describe() + "): " + e.getMessage() + "; the journal in " + journal.dir()

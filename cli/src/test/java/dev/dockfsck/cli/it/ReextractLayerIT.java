@@ -60,15 +60,21 @@ class ReextractLayerIT {
 
     @Test
     void aLostOverlayDirIsReextractedIntoTheSameCacheId() throws Exception {
-        assertReextracted("dir", true);
+        assertReextracted("dir", true, false);
+    }
+
+    /** Its l/ entry gone too: the link comes back under the id the dirs standing on it name in their lower. */
+    @Test
+    void aLostOverlayDirAndItsShortLinkAreReextractedUnderTheLinkTheLayersAboveName() throws Exception {
+        assertReextracted("dir-and-link", true, true);
     }
 
     @Test
     void aLostDiffDirIsReextractedInPlace() throws Exception {
-        assertReextracted("diff", false);
+        assertReextracted("diff", false, false);
     }
 
-    private void assertReextracted(String name, boolean wholeDir) throws Exception {
+    private void assertReextracted(String name, boolean wholeDir, boolean shortLinkToo) throws Exception {
         Path r = GoldenStore.copy(device.root(), device.work().resolve(name).resolve("root"));
         Map<String, String> before;
         try (Dockerd d = RepairIt.dockerdOn(r)) {
@@ -78,6 +84,9 @@ class ReextractLayerIT {
         String link = RepairIt.linkId(r, middle());
         Path dir = RepairIt.overlayDir(r, middle());
         RepairIt.rmTree(wholeDir ? dir : dir.resolve("diff"));
+        if (shortLinkToo) {
+            Files.delete(r.resolve("overlay2/l").resolve(link));
+        }
         assertTrue(RepairIt.codes(r, false).contains(wholeDir ? FindingCode.LAYER_CACHE_DIR_MISSING
                 : FindingCode.OVERLAY_DIFF_MISSING), RepairIt.findings(r, false).toString());
 
@@ -114,7 +123,13 @@ class ReextractLayerIT {
         RepairIt.rmTree(RepairIt.overlayDir(r, middle()));
         RepairIt.Repaired rep = RepairIt.repair(r, device.work().resolve("noapp").resolve("state"), "--deep");
         assertEquals(0, rep.actions(ExtractLayer.class), "no source: nothing to re-extract from");
-        assertFalse(rep.exit() == 0, "the damage is reported");
+        assertEquals(4, rep.exit(), "the damage is reported: the kiosk container keeps its chain, so the layer stays: " + rep.plan());
+        assertEquals(0, rep.actions(RemoveContainer.class), "no container removed without --force");
+        assertEquals(0, rep.actions(RemoveLayer.class), "the container's chain is kept");
+        try (Dockerd d = RepairIt.dockerdOn(r)) {
+            // the tools app does not stand on the lost layer: nothing healthy is lost
+            RepairIt.assertRuns(d, device.nameOfApp().get("tools"), AppStoreDevice.SAMPLE_OF_APP.get("tools"));
+        }
     }
 
     /** The tar-split of the middle layer deleted, emptied or cut: rebuilt from the app store, proven against diff/. */

@@ -90,7 +90,8 @@ public record ExtractLayer(String chainId, String overlayDir, String diffId, Str
             if (newTarSplit != null) {
                 Files.deleteIfExists(newTarSplit);
             }
-            throw new IOException("re-extracting layer " + chainId + " from " + appStore + " failed: " + e.getMessage(), e);
+            throw new dev.dockfsck.repair.apply.NotRepairedException("re-extracting layer " + chainId + " from " + appStore
+                    + " failed: " + e.getMessage(), e);
         }
         // proven: put it in place
         fs.removeTree(overlayDir + "/" + OLD);

@@ -119,7 +119,8 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             for (Path tmp : staged.values()) {
                 Files.deleteIfExists(tmp);
             }
-            throw new IOException("healing layer " + chainId + " from " + appStore + " failed: " + ex.getMessage(), ex);
+            throw new dev.dockfsck.repair.apply.NotRepairedException("healing layer " + chainId + " from " + appStore
+                    + " failed: " + ex.getMessage(), ex);
         }
         List<String> missing = new ArrayList<>(wanted);
         missing.removeAll(staged.keySet());
@@ -132,8 +133,9 @@ public record HealLayerFiles(String chainId, String diffDir, String diffId, Stri
             for (Path tmp : staged.values()) {
                 Files.deleteIfExists(tmp);
             }
-            throw new IOException("healing layer " + chainId + ": the app store's copy has no regular file " + missing
-                    + (missingEntries.isEmpty() ? "" : " and no entry to recreate for " + missingEntries));
+            throw new dev.dockfsck.repair.apply.NotRepairedException("healing layer " + chainId
+                    + ": the app store's copy has no regular file " + missing
+                    + (missingEntries.isEmpty() ? "" : " and no entry to recreate for " + missingEntries), null);
         }
         LostEntries.recreate(fs, diffDir, entryMeta);
         for (Map.Entry<String, Path> s : staged.entrySet()) {

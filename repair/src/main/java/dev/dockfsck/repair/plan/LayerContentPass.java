@@ -20,18 +20,24 @@ import java.util.function.Predicate;
 
 /**
  * Pass 1, layer content: what is wrong with the bytes of a layer (its {@code diff/} files and
- * entries, its tar-split), and who can rebuild them ({@link ContentSources}).
- * <ul>
+ * entries, its tar-split), and who can rebuild them ({@link ContentSources}), asked in this order:
+ * <ol>
  * <li>{@code LAYER_CONTENT_MISMATCH} (regular-file data) and {@code LAYER_ENTRY_MISMATCH} (lost
  * entries without content): healed in place ({@link HealLayerFiles}) from the app store's copy of
- * the layer tar when it holds one; lost entries alone, without a copy, recreated from the layer's
- * own tar-split headers ({@link RecreateEntries}). The layer keeps its chainID and cache-id. Any
- * other damage of the same layer that no in-place fix cures, or damage of a kind healing cannot
- * undo, leaves the layer to the layer metadata pass, which removes it.</li>
- * <li>{@code LAYER_TAR_SPLIT_MISSING} and {@code LAYER_TAR_SPLIT_CORRUPT}: not repaired; the layer
- * stays (its content is usable, only no longer provable or exportable) and the finding is
- * reported as left alone ({@link #LEFT_ALONE}).</li>
- * </ul>
+ * the layer tar when it holds one;</li>
+ * <li>lost entries without content and entries whose mode, owner, xattrs, link target or node
+ * differ, without a copy: restored from the layer's own tar-split headers ({@link RecreateEntries},
+ * {@link RestoreEntryMetadata}); not whiteouts or opaque marks, which only a re-extraction makes;</li>
+ * <li>a lost overlay2 dir or {@code diff/} ({@code LAYER_CACHE_DIR_MISSING},
+ * {@code OVERLAY_DIFF_MISSING}) or damage beyond these: re-extracted into the same cache-id from
+ * the app store's blob ({@link ExtractLayer});</li>
+ * <li>{@code LAYER_TAR_SPLIT_MISSING} and {@code LAYER_TAR_SPLIT_CORRUPT}: rebuilt from the app
+ * store's blob ({@link RebuildTarSplit}), accepted only if it re-assembles with {@code diff/} to
+ * the diffID. Without an app store the layer stays (its content is usable, only no longer
+ * provable or exportable) and the finding is reported as left alone ({@link #LEFT_ALONE}).</li>
+ * </ol>
+ * The layer keeps its chainID and cache-id. Any other damage of the same layer that no in-place
+ * fix cures leaves the layer to the layer metadata pass, which removes it.
  */
 final class LayerContentPass {
     /** Findings of this subject no action cures: reported as left alone unless the layer is removed anyway. */
@@ -117,7 +123,11 @@ final class LayerContentPass {
                 m -> {
                     String kind = String.valueOf(m.get("kind"));
                     String expected = String.valueOf(m.get("expected"));
-                    return !String.valueOf(m.get("name")).contains(".wh.") && ("metadata".equals(kind)
+                    // whiteouts and opaque marks are overlay2's rendering of a header, not the header's
+                    // own metadata: RestoreEntryMetadata cannot restore them (a re-extraction can)
+                    boolean overlayMark = "whiteout".equals(expected) || ("xattr".equals(String.valueOf(m.get("field")))
+                            && String.valueOf(m.get("xattr")).startsWith("trusted.overlay."));
+                    return !overlayMark && !String.valueOf(m.get("name")).contains(".wh.") && ("metadata".equals(kind)
                             || (("missing".equals(kind) || "wrong_type".equals(kind)) && NODES.contains(expected)));
                 });
         int total = ev.get("damaged_entries") instanceof List<?> all ? all.size() : -1;
@@ -168,7 +178,8 @@ final class LayerContentPass {
             return Optional.empty();
         }
         Optional<String> link = links.linkOf(cacheId.get()).or(() -> ctx.store.overlay2().links().values().stream()
-                .filter(sl -> sl.targetDirId().map(cacheId.get()::equals).orElse(false)).map(ShortLink::name).findFirst());
+                .filter(sl -> sl.targetDirId().map(cacheId.get()::equals).orElse(false)).map(ShortLink::name).findFirst())
+                .or(() -> linkNamedAbove(l));
         Optional<List<String>> lower = links.expectedLower(l);
         if (link.isEmpty() || lower.isEmpty()) {
             return Optional.empty();
@@ -180,6 +191,28 @@ final class LayerContentPass {
                 diffId.get().toString(), ctx.sources.layerTar(diffId.get()).get(), link.get(), String.join(":", lower.get()),
                 !l.isBase(), !ctx.childrenOf(l.chainId()).isEmpty(), tarSplitLost ? ctx.rel(l.tarSplitPath()) : null,
                 ctx.reasons(s)));
+    }
+
+    /**
+     * The short link id that the dirs standing directly on the layer name first in their
+     * {@code lower} (its child layers', the init dirs of containers on it): what a lost dir's
+     * {@code link} held, when its {@code l/} entry is gone too.
+     */
+    private Optional<String> linkNamedAbove(Layer l) {
+        List<OverlayDir> above = new ArrayList<>();
+        for (Digest child : ctx.childrenOf(l.chainId())) {
+            Optional.ofNullable(ctx.layers().get(child)).flatMap(c -> c.cacheId().optional())
+                    .flatMap(id -> ctx.store.overlay2().dir(id)).ifPresent(above::add);
+        }
+        ctx.store.layerDb().mounts().values().stream()
+                .filter(m -> m.parent().optional().map(l.chainId()::equals).orElse(false))
+                .forEach(m -> m.initId().optional().or(() -> ctx.derivedInitId(m))
+                        .flatMap(id -> ctx.store.overlay2().dir(id)).ifPresent(above::add));
+        List<String> named = above.stream().map(d -> d.lower().optional().orElse(List.of())).filter(lower -> !lower.isEmpty())
+                .map(lower -> lower.get(0)).filter(e -> e.matches("l/[A-Z2-7]{26}")).map(e -> e.substring(2))
+                .distinct().toList();
+        // only when they agree, and no other dir has that link
+        return named.size() == 1 && !ctx.store.overlay2().links().containsKey(named.get(0)) ? Optional.of(named.get(0)) : Optional.empty();
     }
 
     /**

@@ -15,7 +15,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 /**
  * Recreates lost entries without content (directories, symbolic links, hard links, empty files)
  * in a layer's diff/ from their tar headers, as dockerd's extraction made them: owner, mode and
- * mtime as recorded (no mode on links), directories' mtimes last. Shared by the two heals: from
+ * mtime and extended attributes as recorded (no mode on links), directories' mtimes last. Shared by the two heals: from
  * the app store's tar ({@link HealLayerFiles}) and from the layer's own tar-split
  * ({@link RecreateEntries}).
  */
@@ -80,11 +80,35 @@ final class LostEntries {
         try {
             Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+            xattrs(p, e);
             if (mode) {
                 Files.setAttribute(p, "unix:mode", e.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
             }
         } catch (UnsupportedOperationException | IllegalArgumentException ex) {
             // a file system without unix attributes (tests on jimfs)
+        }
+    }
+
+    /**
+     * The entry's PAX {@code SCHILY.xattr.*} records, set between owner and mode as dockerd's
+     * extraction does (through the libc binding; none without it). A value that is not UTF-8 text
+     * is not restorable from the decoded header and is left to the deep check to name.
+     */
+    private static void xattrs(Path p, TarArchiveEntry e) throws IOException {
+        if (!dev.dockfsck.model.fs.Posix.available() || p.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+            return;
+        }
+        for (Map.Entry<String, String> h : e.getExtraPaxHeaders().entrySet()) {
+            if (h.getKey().startsWith("SCHILY.xattr.")) {
+                String name = h.getKey().substring("SCHILY.xattr.".length());
+                try {
+                    dev.dockfsck.model.fs.Posix.setXattr(p, name, h.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IOException ex) {
+                    if (!e.isSymbolicLink()) {
+                        throw ex; // a link may refuse user.* attributes, as dockerd's extraction ignores
+                    }
+                }
+            }
         }
     }
 

@@ -82,8 +82,8 @@ public record RebuildTarSplit(String chainId, String tarSplit, String diffDir, S
             RootedFs.fsyncDir(target.getParent());
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
-            throw new IOException("rebuilding the tar-split of layer " + chainId + " from " + appStore + " failed: "
-                    + e.getMessage(), e);
+            throw new dev.dockfsck.repair.apply.NotRepairedException("rebuilding the tar-split of layer " + chainId
+                    + " from " + appStore + " failed: " + e.getMessage(), e);
         }
         return 0;
     }

@@ -44,7 +44,8 @@ public record WriteImageConfig(String imageId, String path, String appStore, Lis
         byte[] config = image.configBytes();
         Digest got = Digest.sha256Of(config);
         if (!got.equals(id)) {
-            throw new IOException("the app store's config of image " + imageId + " hashes to " + got + "; not written");
+            throw new dev.dockfsck.repair.apply.NotRepairedException("the app store's config of image " + imageId
+                    + " hashes to " + got + "; not written", null);
         }
         ctx.fs().writeAtomically(path, config, PosixFilePermissions.fromString("rw-------"));
         return 0;

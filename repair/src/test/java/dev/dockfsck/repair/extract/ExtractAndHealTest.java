@@ -153,6 +153,20 @@ class ExtractAndHealTest {
     private static final String TS = "image/overlay2/layerdb/sha256/c/tar-split.json.gz";
 
     @Test
+    void aHealedFileGetsItsOwnerModeAndXattrsBack() throws Exception {
+        Path diff = extract();
+        Path su = diff.resolve("usr/bin/su");
+        Files.delete(su); // lost, with its set-uid bit and xattr
+        new dev.dockfsck.repair.plan.HealLayerFiles("c", "overlay2/x/diff", diffId.toString(), "test-store",
+                List.of("usr/bin/su"), List.of(), List.of("t")).apply(withBlob());
+        assertEquals("elf", Files.readString(su));
+        assertEquals(04755, ((Number) Files.getAttribute(su, "unix:mode")).intValue() & 07777);
+        assertEquals("v1", new String(Posix.getXattr(su, "user.tag").orElseThrow(), StandardCharsets.UTF_8),
+                "the PAX SCHILY.xattr record is restored with the content");
+        assertEquals(diffId, TarSplitAssembler.digest(root.resolve(TS), TarSplitAssembler.ContentSource.diffDir(diff)).sha256());
+    }
+
+    @Test
     void aLostTarSplitIsRebuiltFromTheBlobAndProvenAgainstDiff() throws Exception {
         Path diff = extract();
         byte[] original = Files.readAllBytes(root.resolve(TS));
@@ -169,7 +183,7 @@ class ExtractAndHealTest {
         Path diff = extract();
         Files.delete(root.resolve(TS));
         Files.writeString(diff.resolve("usr/bin/su"), "ELF"); // same size, other bytes
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(dev.dockfsck.repair.apply.NotRepairedException.class, () ->
                 new dev.dockfsck.repair.plan.RebuildTarSplit("c", TS, "overlay2/x/diff", diffId.toString(), "test-store",
                         List.of("t")).apply(withBlob()));
         assertTrue(e.getMessage().contains("re-assemble") && e.getMessage().contains("usr/bin/su"), e.getMessage());

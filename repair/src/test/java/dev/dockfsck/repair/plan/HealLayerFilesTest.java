@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dockfsck.checker.Checker;
 import dev.dockfsck.checker.ContentVerifier;
+import dev.dockfsck.checker.FindingCode;
 import dev.dockfsck.checker.Report;
 import dev.dockfsck.checker.TarSplitContentVerifier;
 import dev.dockfsck.fixtures.image.BuiltLayer;
@@ -266,6 +267,27 @@ class HealLayerFilesTest {
     }
 
     @Test
+    void aRepairWhoseHealCannotBeProvenGoesOnAndReportsTheDamageLeft() throws Exception {
+        Files.write(baseFile("bin/busybox"), new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
+        tars.corrupt = true;
+        java.util.List<String> notRepaired = new java.util.ArrayList<>();
+        dev.dockfsck.repair.Repairer.Listener listener = new dev.dockfsck.repair.Repairer.Listener() {
+            @Override
+            public void notRepaired(int index, int total, Action action, String why) {
+                notRepaired.add(action.getClass().getSimpleName() + ": " + why);
+            }
+        };
+        var result = new dev.dockfsck.repair.Repairer(new dev.dockfsck.repair.Repairer.Options(true, false, false,
+                tmp.resolve("state"), 1, Map.of(), TarSplitContentVerifier::new, ContentVerifier.Progress.NONE, listener,
+                Optional.of(tars))).run(root);
+        assertEquals(1, notRepaired.size(), notRepaired.toString());
+        assertTrue(notRepaired.get(0).startsWith("HealLayerFiles: ") && notRepaired.get(0).contains("does not hash"), notRepaired.get(0));
+        assertEquals(4, result.exitCode(), "the damage is still there and named");
+        assertTrue(result.after().findings().stream().anyMatch(f -> f.code() == FindingCode.LAYER_CONTENT_MISMATCH));
+        assertEquals(0, Files.size(baseFile("bin/busybox")), "nothing unproven put in place");
+    }
+
+    @Test
     void aBlobThatDoesNotProveItselfChangesNothing() throws Exception {
         Files.write(baseFile("bin/busybox"), new byte[0], StandardOpenOption.TRUNCATE_EXISTING);
         Plan plan = Planner.plan(deepCheck(), new Planner.Options(false, Map.of(), Optional.of(tars)));
@@ -273,7 +295,7 @@ class HealLayerFilesTest {
         HealLayerFiles heal = (HealLayerFiles) plan.actions().stream().filter(a -> a instanceof HealLayerFiles)
                 .findFirst().orElseThrow();
         ApplyContext ctx = new ApplyContext(new RootedFs(root), tmp.resolve("state"), Optional.of(tars));
-        IOException e = assertThrows(IOException.class, () -> heal.apply(ctx));
+        IOException e = assertThrows(dev.dockfsck.repair.apply.NotRepairedException.class, () -> heal.apply(ctx));
         assertTrue(e.getMessage().contains("does not hash"), e.getMessage());
         assertEquals(0, Files.size(baseFile("bin/busybox")), "the damaged file was not replaced by unproven bytes");
         try (var s = Files.list(baseFile("bin"))) {

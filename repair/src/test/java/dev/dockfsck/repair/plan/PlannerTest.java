@@ -157,6 +157,29 @@ class PlannerTest {
                 .anyMatch(r -> r.ref().equals(SampleSet.A)));
     }
 
+    @Test
+    void aCutRepositoriesJsonKeepsTheTagsItStillHoldsAndSaysWhichCouldNotBeRecovered() throws Exception {
+        Path repos = ids.repositoriesJson();
+        byte[] whole = Files.readAllBytes(repos);
+        String text = new String(whole, java.nio.charset.StandardCharsets.UTF_8);
+        String idB = ids.imageByTag(SampleSet.B).imageId().toString();
+        String idC = ids.imageByTag(SampleSet.C).imageId().toString();
+        // cut right after B's pair: C's tag (later in the file, or earlier) is lost only if it is after the cut
+        int cut = text.indexOf(idB) + idB.length() + 1;
+        Files.write(repos, java.util.Arrays.copyOf(whole, cut));
+        boolean cLost = text.indexOf(idC) > cut;
+        Plan p = plan(false);
+        apply(p);
+        Report after = check();
+        assertTrue(after.clean(), after.findings().toString());
+        var refs = after.store().repositories().references().optional().orElseThrow();
+        assertTrue(refs.stream().anyMatch(r -> r.ref().equals(SampleSet.B) && r.target().equals(idB)),
+                "a tag no container and no app store names, read back from the cut file: " + refs);
+        assertTrue(refs.stream().anyMatch(r -> r.ref().equals(SampleSet.A)), "the container's image name");
+        assertEquals(cLost, p.kept().stream().anyMatch(k -> k.contains(ids.imageByTag(SampleSet.C).imageId().shortHex())
+                && k.contains("could not be recovered")), p.kept().toString());
+    }
+
     /** Bytes of a file the test does not expect to be missing. */
     private String read(Path p) throws Exception {
         return Files.readString(p, java.nio.charset.StandardCharsets.US_ASCII);

@@ -132,6 +132,29 @@ public final class ImageDbReader {
         return v != null && v.isTextual() ? v.asText() : "";
     }
 
+    /** {@code "name":"sha256:<64 hex>"} pairs, as dockerd writes them (no whitespace, names without quotes or backslashes). */
+    private static final java.util.regex.Pattern PAIR =
+            java.util.regex.Pattern.compile("\"([^\"\\\\\\x00-\\x1f]{1,1024})\":\"(sha256:[0-9a-f]{64})\"");
+
+    /**
+     * The tags that a damaged (cut, garbled) {@code repositories.json} still holds: every complete
+     * {@code "name":"sha256:<hex>"} pair of its bytes whose name is a tag. What survives of the
+     * user's own names when the file must be rebuilt; empty when nothing can be read.
+     */
+    public static List<Reference> salvageReferences(Path p) {
+        byte[] raw = StoreFiles.readBytes(p, StoreFiles.MAX_SMALL_FILE).optional().orElse(new byte[0]);
+        String text = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
+        List<Reference> out = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = PAIR.matcher(text);
+        while (m.find()) {
+            String name = m.group(1);
+            if (Reference.isTag(name)) {
+                out.add(new Reference(Reference.repositoryOf(Reference.familiar(name)), Reference.familiar(name), m.group(2)));
+            }
+        }
+        return out;
+    }
+
     public static Repositories readRepositories(Path p) {
         return new Repositories(p, StoreFiles.readJson(p).map(n -> parseRepositories(p, n)));
     }
