@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * <li>an uncommitted write-set whose {@code diff} (and {@code parent}, when written) is a layer of
  * its chain;</li>
  * <li>a {@code tmp/docker-import-*} dir holding its config ({@code <imageID hex>.json} or
- * {@code blobs/sha256/<hex>});</li>
+ * {@code blobs/sha256/<hex>}), or a layer of its own ({@code <diffID hex>.tar}, as skopeo's
+ * archives name them, ahead of the config) that no image the engine keeps has;</li>
  * <li>a {@code .tmp-<imageID hex>...} leftover of its config's atomic write.</li>
  * </ul>
  * (A tag on its missing config is {@link ImagesPass}'s.) An app-store image with no trace is not
@@ -51,6 +52,10 @@ final class InterruptedLoadsPass {
         ctx.findings(FindingCode.LAYER_UNREFERENCED).forEach(f -> Digest.tryParse(f.subject().id()).ifPresent(unreferenced::add));
         Set<Digest> inImports = new HashSet<>();
         ctx.store.importTmp().forEach(dir -> inImports.addAll(ImportTmp.namedDigests(dir)));
+        // the layers of the images the engine keeps: an archive holding one of those is no trace of this image
+        Set<Digest> heldDiffIds = new HashSet<>();
+        ctx.store.imageDb().images().values().stream().filter(i -> images.usable(i.id()))
+                .forEach(i -> i.config().optional().ifPresent(cfg -> heldDiffIds.addAll(cfg.diffIds())));
 
         Set<Digest> out = new TreeSet<>();
         for (StoreImage image : candidates) {
@@ -58,6 +63,7 @@ final class InterruptedLoadsPass {
             boolean trace = image.chainIds().stream().anyMatch(unreferenced::contains)
                     || ctx.store.layerDb().writeSets().stream().anyMatch(w -> ofChain(w, image))
                     || inImports.contains(id)
+                    || image.diffIds().stream().anyMatch(d -> inImports.contains(d) && !heldDiffIds.contains(d))
                     || configLeftover(id);
             if (trace) {
                 out.add(id);

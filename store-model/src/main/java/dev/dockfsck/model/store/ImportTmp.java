@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * {@code tmp/docker-import-*}: where {@code docker load} unpacks the whole archive before it
  * registers the layers and writes the config, removed only when the load ends. Its files name
  * the image being loaded: a docker-save or skopeo docker-archive holds the config as
- * {@code <hex>.json}, an OCI layout as {@code blobs/sha256/<hex>}. Read without following links,
+ * {@code <hex>.json} (skopeo's layers as {@code <diffID hex>.tar}, before the config), an OCI
+ * layout as {@code blobs/sha256/<hex>}. Read without following links,
  * a few levels deep and a bounded number of entries (it is debris, possibly hostile).
  */
 public final class ImportTmp {
@@ -28,9 +29,9 @@ public final class ImportTmp {
     }
 
     /**
-     * The sha256 digests the dir's regular files are named by ({@code <hex>.json} anywhere in
-     * reach, {@code <hex>} under {@code blobs/sha256/}): the config (and layer blob) digests of
-     * the archive being loaded. Empty when the dir cannot be read.
+     * The sha256 digests the dir's regular files are named by ({@code <hex>.json} and
+     * {@code <hex>.tar} anywhere in reach, {@code <hex>} under {@code blobs/sha256/}): the config,
+     * layer diffID and blob digests of the archive being loaded. Empty when the dir cannot be read.
      */
     public static Set<Digest> namedDigests(Path dir) {
         Set<Digest> out = new TreeSet<>();
@@ -50,7 +51,7 @@ public final class ImportTmp {
                 if (e.kind() == FileKind.DIRECTORY && depth < MAX_DEPTH) {
                     todo.add(new Level(e.path(), depth + 1, rel + name + "/"));
                 } else if (e.kind() == FileKind.REGULAR) {
-                    String hex = name.endsWith(".json") ? name.substring(0, name.length() - 5)
+                    String hex = name.endsWith(".json") || name.endsWith(".tar") ? name.substring(0, name.lastIndexOf('.'))
                             : rel.endsWith("blobs/sha256/") ? name : null;
                     if (hex != null) {
                         Digest.tryOfHex(hex).ifPresent(out::add);

@@ -174,12 +174,14 @@ class DataRootReaderTest {
         Files.writeString(imp.resolve(config + ".json"), "{");
         Files.writeString(imp.resolve("blobs/sha256/" + blob), "x");
         Files.writeString(imp.resolve("manifest.json"), "[]");
+        String layer = hex("a layer");
+        Files.writeString(imp.resolve(layer + ".tar"), "");
         Files.createDirectories(imp.resolve(hex("layer")));
         Files.writeString(imp.resolve(hex("layer")).resolve("layer.tar"), "");
         Files.createSymbolicLink(imp.resolve(hex("link") + ".json"), fs.getPath("/etc/passwd"));
         DataRoot r = DataRootReader.read(root);
         assertEquals(List.of(imp), r.importTmp());
-        assertEquals(java.util.Set.of(Digest.ofHex(config), Digest.ofHex(blob)), ImportTmp.namedDigests(imp));
+        assertEquals(java.util.Set.of(Digest.ofHex(config), Digest.ofHex(blob), Digest.ofHex(layer)), ImportTmp.namedDigests(imp));
         assertEquals(java.util.Set.of(), ImportTmp.namedDigests(root.resolve("tmp/none")), "an unreadable dir names nothing");
     }
 }
