@@ -125,7 +125,19 @@ class ReextractLayerIT {
         assertEquals(0, rep.actions(ExtractLayer.class), "no source: nothing to re-extract from");
         assertEquals(4, rep.exit(), "the damage is reported: the kiosk container keeps its chain, so the layer stays: " + rep.plan());
         assertEquals(0, rep.actions(RemoveContainer.class), "no container removed without --force");
-        assertEquals(0, rep.actions(RemoveLayer.class), "the container's chain is kept");
+        // the lost layer and everything below it stay for the kiosk container; only the shop app's own
+        // top layer, which stands on the lost one and which no container needs, goes with its image
+        java.util.List<String> removed = rep.plan().actions().stream().filter(RemoveLayer.class::isInstance)
+                .map(a -> ((RemoveLayer) a).chainId()).toList();
+        for (Digest kept : SampleSet.image(SampleSet.C).chainIds()) {
+            assertFalse(removed.contains(kept.toString()), "the container's chain is kept: " + removed);
+        }
+        java.util.List<Digest> shop = SampleSet.image(AppStoreDevice.SAMPLE_OF_APP.get("shop")).chainIds();
+        assertEquals(shop.subList(2, shop.size()).stream().map(Digest::toString).toList(), removed,
+                "only what stands on the lost layer and no container needs");
+        assertTrue(rep.plan().actions().stream().filter(RecordPendingRestore.class::isInstance)
+                .flatMap(a -> ((RecordPendingRestore) a).images().stream())
+                .anyMatch(i -> i.tags().contains(device.nameOfApp().get("shop"))), "the shop image is recorded for restore: " + rep.plan());
         try (Dockerd d = RepairIt.dockerdOn(r)) {
             // the tools app does not stand on the lost layer: nothing healthy is lost
             RepairIt.assertRuns(d, device.nameOfApp().get("tools"), AppStoreDevice.SAMPLE_OF_APP.get("tools"));
