@@ -10,6 +10,8 @@ import dev.dockfsck.checker.output.ReportText;
 import dev.dockfsck.repair.Repairer;
 import dev.dockfsck.repair.plan.Action;
 import dev.dockfsck.repair.plan.Plan;
+import dev.dockfsck.repair.preen.PreenPolicy;
+import dev.dockfsck.repair.preen.Preener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -61,12 +63,23 @@ public final class RepairCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Layers verified at once (default: number of cores)")
     Integer jobs;
 
+    @Option(names = "--preen", description = {"Boot mode (e2fsck -p): do only what cannot lose a healthy object "
+            + "(in-place rewrites proven by a digest, leftovers, link/lower/size fixes); never remove a layer, image "
+            + "or container: those are reported and left for 'dockfsck repair'. Never prompts; one line per action."})
+    boolean preen;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         int n = Verifiers.jobs(jobs, spec);
+        if (preen && force) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--preen never removes containers: it goes without --force");
+        }
+        if (preen) {
+            return preen(n);
+        }
         PrintStream out = Output.stdout();
         PrintStream err = Output.stderr();
         boolean text = format == CheckCommand.Format.text;
@@ -125,6 +138,135 @@ public final class RepairCommand implements Callable<Integer> {
         }
         out.flush();
         return r.exitCode();
+    }
+
+    private Integer preen(int n) throws IOException {
+        PrintStream out = Output.stdout();
+        boolean text = format == CheckCommand.Format.text;
+        Progress progress = Progress.forTerminal(Output.stderr());
+        Repairer.Listener listener = !text ? Repairer.Listener.NONE : new Repairer.Listener() {
+            @Override
+            public void planned(Report before, Plan plan, boolean resumed) {
+                progress.finish();
+                if (resumed) {
+                    out.println("preen: resuming an interrupted " + (plan.actions().stream()
+                            .allMatch(PreenPolicy::safe) ? "preen" : "repair") + " of " + root + " from " + stateDir);
+                }
+                if (before != null) {
+                    for (dev.dockfsck.checker.Finding f : before.findings()) {
+                        out.println("preen: found " + f.severity().toString().toLowerCase(java.util.Locale.ROOT) + " "
+                                + f.code() + " " + f.subject() + (f.path().isEmpty() ? "" : " " + f.path()) + ": "
+                                + oneLine(f.message()));
+                    }
+                }
+            }
+
+            @Override
+            public void stale(Path journal) {
+                out.println("preen: dockerd ran since the repair journaled in " + journal
+                        + " was interrupted: that plan is set aside");
+            }
+
+            @Override
+            public void applying(int index, int total, Action action) {
+                out.println("preen: " + (dryRun ? "would " : "") + oneLine(action.describe()) + " ("
+                        + oneLine(String.join("; ", action.reasons())) + ")");
+            }
+
+            @Override
+            public void notRepaired(int index, int total, Action action, String why) {
+                out.println("preen: not repaired, nothing changed: " + oneLine(action.describe()) + ": " + oneLine(why));
+            }
+        };
+        Path storePath = AppStores.chosen(appStore);
+        Preener.Result r;
+        try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.openForCheck(storePath)) {
+            if (store != null && !store.readable()) {
+                Output.stderr().println("dockfsck: app store " + storePath + " cannot be used: preening without it");
+            }
+            Preener preener = new Preener(new Repairer.Options(deep, dryRun, false, stateDir, n,
+                    store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
+                    store == null ? java.util.Optional.empty()
+                            : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
+            if (deep) {
+                Verifiers.warnIfSlowHashing();
+            }
+            r = preener.run(root);
+        } catch (Repairer.RefusedException e) {
+            throw new OperationalException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new OperationalException(e.getMessage(), e);
+        }
+        if (text) {
+            if (dryRun) {
+                r.plan().actions().forEach(a -> listener.applying(0, 0, a));
+            }
+            for (PreenPolicy.Deferred d : r.deferred()) {
+                out.println("preen: left for 'dockfsck repair': " + oneLine(d.action().describe()) + ": " + d.why()
+                        + " (" + oneLine(String.join("; ", d.action().reasons())) + ")");
+            }
+            for (String k : r.plan().kept()) {
+                out.println("preen: left alone: " + oneLine(k));
+            }
+            if (r.blockedBy() != null) {
+                out.println("preen: an interrupted 'dockfsck repair' is journaled in " + r.blockedBy()
+                        + ": preen does not finish a person's removals; run 'dockfsck repair --state-dir " + stateDir
+                        + " --root " + root + "' to resume it");
+            }
+            if (r.after() != null) {
+                for (dev.dockfsck.checker.Finding f : r.after().findings()) {
+                    if (f.severity() != dev.dockfsck.checker.Severity.INFO) {
+                        out.println("preen: still " + f.code() + " " + f.subject() + (f.path().isEmpty() ? "" : " " + f.path()));
+                    }
+                }
+            }
+            int done = r.applied() ? r.plan().actions().size() - r.notRepaired().size() : 0;
+            out.println("preen: " + root + ": " + (dryRun ? r.plan().actions().size() + " action(s) would be done"
+                    : done + " action(s) done") + ", " + r.deferred().size() + " left for 'dockfsck repair'"
+                    + (r.bytesFreed() > 0 ? ", freed " + ReportText.human(r.bytesFreed()) : "") + "; exit " + r.exitCode());
+        } else {
+            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            ObjectNode doc = json.createObjectNode();
+            doc.put("schema", "dockfsck.repair/v1");
+            doc.put("preen", true);
+            doc.put("dry_run", dryRun);
+            doc.put("resumed", r.resumed());
+            doc.put("applied", r.applied());
+            doc.put("bytes_freed", r.bytesFreed());
+            doc.set("plan", json.valueToTree(r.plan()));
+            ArrayNode deferred = doc.putArray("deferred");
+            for (PreenPolicy.Deferred d : r.deferred()) {
+                ObjectNode o = deferred.addObject();
+                o.set("action", json.valueToTree(d.action()));
+                o.put("why", d.why());
+            }
+            ArrayNode nr = doc.putArray("not_repaired");
+            r.notRepaired().forEach(nr::add);
+            ArrayNode kept = doc.putArray("kept");
+            r.plan().kept().forEach(kept::add);
+            if (r.blockedBy() != null) {
+                doc.put("blocked_by_journal", r.blockedBy().toString());
+            }
+            if (r.before() != null) {
+                doc.set("before", ReportJson.toJson(r.before()));
+            }
+            if (r.after() != null) {
+                doc.set("after", ReportJson.toJson(r.after()));
+            }
+            doc.put("exit_code", r.exitCode());
+            json.writeValue(out, doc);
+            out.println();
+        }
+        out.flush();
+        return r.exitCode();
+    }
+
+    /** A journald line: no line breaks or control characters. */
+    static String oneLine(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> b.appendCodePoint(c < 0x20 || c == 0x7f ? ' ' : c));
+        return b.toString();
     }
 
     private void printPlan(Report before, Plan plan, PrintStream out) {
