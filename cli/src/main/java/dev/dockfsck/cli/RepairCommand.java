@@ -68,11 +68,27 @@ public final class RepairCommand implements Callable<Integer> {
             + "or container: those are reported and left for 'dockfsck repair'. Never prompts; one line per action."})
     boolean preen;
 
+    @CommandLine.Mixin
+    RunOptions run = new RunOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+
     @Override
     public Integer call() throws IOException {
+        run.validate(spec);
+        try {
+            return repair();
+        } catch (OperationalException e) {
+            run.failed(preen ? "preen" : "repair", e);
+            throw e;
+        }
+    }
+
+    private Integer repair() throws IOException {
         int n = Verifiers.jobs(jobs, spec);
         if (preen && force) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--preen never removes containers: it goes without --force");
@@ -84,7 +100,7 @@ public final class RepairCommand implements Callable<Integer> {
         PrintStream err = Output.stderr();
         boolean text = format == CheckCommand.Format.text;
         Progress progress = Progress.forTerminal(err);
-        Repairer.Listener listener = !text ? Repairer.Listener.NONE : new Repairer.Listener() {
+        Repairer.Listener listener = !text || run.quiet ? Repairer.Listener.NONE : new Repairer.Listener() {
             @Override
             public void planned(Report before, Plan plan, boolean resumed) {
                 progress.finish();
@@ -131,20 +147,72 @@ public final class RepairCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new OperationalException(e.getMessage(), e);
         }
-        if (text) {
-            printText(r, out);
+        ObjectNode doc = json(r);
+        if (!text) {
+            JSON.writeValue(out, doc);
+            out.println();
+        } else if (run.quiet) {
+            out.println(outcome(r.exitCode(), r.after() != null ? r.after() : r.before()));
         } else {
-            printJson(r, out);
+            printText(r, out);
+            if (run.verbose && r.after() != null) {
+                CheckCommand.evidence(r.after(), out);
+            }
         }
         out.flush();
+        run.writeReport(JSON.writeValueAsBytes(doc));
+        Metrics m = new Metrics("repair");
+        metrics(m, r.before(), r.after(), r.applied() && !dryRun ? r.plan().actions() : List.of(), List.of(), r.bytesFreed());
+        run.writeMetrics(m, r.exitCode());
         return r.exitCode();
+    }
+
+    private String outcome(int exit, Report last) {
+        String what = switch (exit) {
+            case 0 -> "clean, nothing to do";
+            case 1 -> "errors corrected, now clean";
+            default -> "errors left";
+        };
+        return "dockfsck: " + root + ": " + (preen ? "preen: " : "") + what
+                + (last != null && !last.clean() ? " (" + last.summary().errors() + " error(s), "
+                + last.summary().warnings() + " warning(s))" : "") + "; exit " + exit;
+    }
+
+    /** Findings found and left, actions by type and outcome, bytes reclaimed. */
+    private static void metrics(Metrics m, Report before, Report after, List<Action> done, List<PreenPolicy.Deferred> deferred,
+                                long freed) {
+        if (before != null) {
+            m.findings(before, "found");
+        }
+        if (after != null) {
+            m.findings(after, "left");
+        }
+        String help = "Repair actions by type and outcome (done; deferred: left for a full repair).";
+        for (Action a : done) {
+            m.gauge("dockfsck_repair_actions", help, Map.of("type", type(a), "outcome", "done"), 1);
+        }
+        for (PreenPolicy.Deferred d : deferred) {
+            m.gauge("dockfsck_repair_actions", help, Map.of("type", type(d.action()), "outcome", "deferred"), 1);
+        }
+        m.gauge("dockfsck_bytes_reclaimed", "Bytes the repair freed.", freed);
+    }
+
+    private static String type(Action a) {
+        com.fasterxml.jackson.annotation.JsonSubTypes types = Action.class.getAnnotation(
+                com.fasterxml.jackson.annotation.JsonSubTypes.class);
+        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t : types.value()) {
+            if (t.value() == a.getClass()) {
+                return t.name();
+            }
+        }
+        return a.getClass().getSimpleName();
     }
 
     private Integer preen(int n) throws IOException {
         PrintStream out = Output.stdout();
         boolean text = format == CheckCommand.Format.text;
         Progress progress = Progress.forTerminal(Output.stderr());
-        Repairer.Listener listener = !text ? Repairer.Listener.NONE : new Repairer.Listener() {
+        Repairer.Listener listener = !text || run.quiet ? Repairer.Listener.NONE : new Repairer.Listener() {
             @Override
             public void planned(Report before, Plan plan, boolean resumed) {
                 progress.finish();
@@ -197,7 +265,10 @@ public final class RepairCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new OperationalException(e.getMessage(), e);
         }
-        if (text) {
+        ObjectNode doc = preenJson(r);
+        if (text && run.quiet) {
+            out.println(outcome(r.exitCode(), r.after() != null ? r.after() : r.before()));
+        } else if (text) {
             if (dryRun) {
                 r.plan().actions().forEach(a -> listener.applying(0, 0, a));
             }
@@ -224,42 +295,52 @@ public final class RepairCommand implements Callable<Integer> {
             out.println("preen: " + root + ": " + (dryRun ? r.plan().actions().size() + " action(s) would be done"
                     : done + " action(s) done") + ", " + r.deferred().size() + " left for 'dockfsck repair'"
                     + (r.bytesFreed() > 0 ? ", freed " + ReportText.human(r.bytesFreed()) : "") + "; exit " + r.exitCode());
+            if (run.verbose && r.after() != null) {
+                CheckCommand.evidence(r.after(), out);
+            }
         } else {
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            ObjectNode doc = json.createObjectNode();
-            doc.put("schema", "dockfsck.repair/v1");
-            doc.put("preen", true);
-            doc.put("dry_run", dryRun);
-            doc.put("resumed", r.resumed());
-            doc.put("applied", r.applied());
-            doc.put("bytes_freed", r.bytesFreed());
-            doc.set("plan", json.valueToTree(r.plan()));
-            ArrayNode deferred = doc.putArray("deferred");
-            for (PreenPolicy.Deferred d : r.deferred()) {
-                ObjectNode o = deferred.addObject();
-                o.set("action", json.valueToTree(d.action()));
-                o.put("why", d.why());
-            }
-            ArrayNode nr = doc.putArray("not_repaired");
-            r.notRepaired().forEach(nr::add);
-            ArrayNode kept = doc.putArray("kept");
-            r.plan().kept().forEach(kept::add);
-            if (r.blockedBy() != null) {
-                doc.put("blocked_by_journal", r.blockedBy().toString());
-            }
-            if (r.before() != null) {
-                doc.set("before", ReportJson.toJson(r.before()));
-            }
-            if (r.after() != null) {
-                doc.set("after", ReportJson.toJson(r.after()));
-            }
-            doc.put("exit_code", r.exitCode());
-            json.writeValue(out, doc);
+            JSON.writeValue(out, doc);
             out.println();
         }
         out.flush();
+        run.writeReport(JSON.writeValueAsBytes(doc));
+        Metrics m = new Metrics("preen");
+        metrics(m, r.before(), r.after(), r.applied() ? r.plan().actions() : List.of(), r.deferred(), r.bytesFreed());
+        run.writeMetrics(m, r.exitCode());
         return r.exitCode();
+    }
+
+    private ObjectNode preenJson(Preener.Result r) {
+        ObjectMapper json = JSON;
+        ObjectNode doc = json.createObjectNode();
+        doc.put("schema", "dockfsck.repair/v1");
+        doc.put("preen", true);
+        doc.put("dry_run", dryRun);
+        doc.put("resumed", r.resumed());
+        doc.put("applied", r.applied());
+        doc.put("bytes_freed", r.bytesFreed());
+        doc.set("plan", json.valueToTree(r.plan()));
+        ArrayNode deferred = doc.putArray("deferred");
+        for (PreenPolicy.Deferred d : r.deferred()) {
+            ObjectNode o = deferred.addObject();
+            o.set("action", json.valueToTree(d.action()));
+            o.put("why", d.why());
+        }
+        ArrayNode nr = doc.putArray("not_repaired");
+        r.notRepaired().forEach(nr::add);
+        ArrayNode kept = doc.putArray("kept");
+        r.plan().kept().forEach(kept::add);
+        if (r.blockedBy() != null) {
+            doc.put("blocked_by_journal", r.blockedBy().toString());
+        }
+        if (r.before() != null) {
+            doc.set("before", ReportJson.toJson(r.before()));
+        }
+        if (r.after() != null) {
+            doc.set("after", ReportJson.toJson(r.after()));
+        }
+        doc.put("exit_code", r.exitCode());
+        return doc;
     }
 
     /** A journald line: no line breaks or control characters. */
@@ -306,9 +387,8 @@ public final class RepairCommand implements Callable<Integer> {
         }
     }
 
-    private void printJson(Repairer.Result r, PrintStream out) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    private ObjectNode json(Repairer.Result r) {
+        ObjectMapper json = JSON;
         ObjectNode root = json.createObjectNode();
         root.put("schema", "dockfsck.repair/v1");
         root.put("dry_run", dryRun);
@@ -325,7 +405,6 @@ public final class RepairCommand implements Callable<Integer> {
             root.set("after", ReportJson.toJson(r.after()));
         }
         root.put("exit_code", r.exitCode());
-        json.writeValue(out, root);
-        out.println();
+        return root;
     }
 }
