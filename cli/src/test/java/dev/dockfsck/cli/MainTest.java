@@ -37,8 +37,8 @@ class MainTest {
         for (String first : List.of("help", "chek", "")) {
             // every command, in COMMANDS' order (other commands may sit between these)
             List<String> names = List.copyOf(line(first).cl().getSubcommands().keySet());
-            assertEquals(List.of("check", "repair", "restore", "inventory", "demo", "help"),
-                    names.stream().filter(List.of("check", "repair", "restore", "inventory", "demo", "help")::contains)
+            assertEquals(List.of("check", "repair", "restore", "inventory", "reset", "demo", "help"),
+                    names.stream().filter(List.of("check", "repair", "restore", "inventory", "reset", "demo", "help")::contains)
                             .toList(), first);
         }
         Out help = line("help");
