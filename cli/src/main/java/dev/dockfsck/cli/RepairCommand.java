@@ -247,6 +247,11 @@ public final class RepairCommand implements Callable<Integer> {
             }
         };
         Path storePath = AppStores.chosen(appStore);
+        if (storePath != null && dev.dockfsck.model.fs.StoreFiles.kindOf(storePath) == dev.dockfsck.model.fs.FileKind.MISSING) {
+            // the boot unit names the device's app store; a device without one still preens
+            Output.stderr().println("dockfsck: app store " + storePath + ": there is nothing at this path: preening without it");
+            storePath = null;
+        }
         Preener.Result r;
         try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.openForCheck(storePath)) {
             if (store != null && !store.readable()) {

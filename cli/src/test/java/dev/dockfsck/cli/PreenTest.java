@@ -161,6 +161,17 @@ class PreenTest {
     }
 
     @Test
+    void aDeviceWithoutTheAppStoreTheUnitNamesStillPreens() throws Exception {
+        safeDamage();
+        CheckCommandTest.Run r = preen("--app-store", tmp.resolve("no-such-store").toString());
+        assertEquals(1, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("preening without it"), r.err());
+        // a full repair keeps treating a wrong --app-store as the operator's error
+        assertEquals(8, CheckCommandTest.run("repair", "--root", root.toString(), "--state-dir", state.toString(),
+                "--app-store", tmp.resolve("no-such-store").toString()).code());
+    }
+
+    @Test
     void preenNeverTakesForce() {
         CheckCommandTest.Run r = preen("--force");
         assertEquals(16, r.code());
