@@ -51,6 +51,13 @@ public final class CheckCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RunOptions run = new RunOptions();
 
+    @CommandLine.Mixin
+    LedgerOptions ledger = new LedgerOptions();
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/dockfsck",
+            description = "Where --incremental keeps its ledger (default: ${DEFAULT-VALUE})")
+    Path stateDir;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -59,6 +66,7 @@ public final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         run.validate(spec);
+        ledger.validate(spec, deep);
         try {
             return check();
         } catch (OperationalException e) {
@@ -90,7 +98,7 @@ public final class CheckCommand implements Callable<Integer> {
         Progress progress = Progress.forTerminal(Output.stderr());
         Report report;
         try (dev.dockfsck.model.appstore.AppStore apps = appStore == null ? null : AppStores.openForCheck(appStore)) {
-            report = new Checker(Verifiers.content(store.root())).check(store,
+            report = new Checker(ledger.verifiers(stateDir).apply(store.root())).check(store,
                     new Checker.Options(deep, only, n, progress, java.util.Optional.ofNullable(apps)));
         }
         progress.finish();

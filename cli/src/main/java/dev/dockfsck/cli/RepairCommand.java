@@ -71,6 +71,9 @@ public final class RepairCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RunOptions run = new RunOptions();
 
+    @CommandLine.Mixin
+    LedgerOptions ledger = new LedgerOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -80,6 +83,7 @@ public final class RepairCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         run.validate(spec);
+        ledger.validate(spec, deep);
         try {
             return repair();
         } catch (OperationalException e) {
@@ -135,7 +139,7 @@ public final class RepairCommand implements Callable<Integer> {
                         + "): repairing the engine without it; lost images are recorded for restore");
             }
             Repairer repairer = new Repairer(new Repairer.Options(deep, dryRun, force, stateDir, n,
-                    store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
+                    store == null ? Map.of() : AppStores.names(store), ledger.verifiers(stateDir), progress, listener,
                     store == null ? java.util.Optional.empty()
                             : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
             if (deep) {
@@ -258,7 +262,7 @@ public final class RepairCommand implements Callable<Integer> {
                 Output.stderr().println("dockfsck: app store " + storePath + " cannot be used: preening without it");
             }
             Preener preener = new Preener(new Repairer.Options(deep, dryRun, false, stateDir, n,
-                    store == null ? Map.of() : AppStores.names(store), Verifiers::content, progress, listener,
+                    store == null ? Map.of() : AppStores.names(store), ledger.verifiers(stateDir), progress, listener,
                     store == null ? java.util.Optional.empty()
                             : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
             if (deep) {
