@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * proven, each keyed by what was proven (chainID, cache-id, diffID, and the size and mtime of the
  * tar-split that was hashed with {@code diff/}). A registered layer is immutable, so a power cut
  * can only hurt layers written since: a deep verify then proves only layers the ledger lacks,
- * oldest first within an optional time budget, and {@code --full} proves every layer again. A
+ * in the store's order within an optional time budget, and {@code --full} proves every layer again. A
  * layer with a finding, removed, or whose key changed (re-registered, tar-split rebuilt) drops from
  * the ledger. The ledger is written atomically and fsynced, and carries the sha256 of its entries:
  * a torn or garbled ledger is ignored (every layer is proven again), never trusted.
