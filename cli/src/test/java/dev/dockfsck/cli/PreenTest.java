@@ -172,6 +172,27 @@ class PreenTest {
     }
 
     @Test
+    void anInterruptedFullRepairIsLeftToAPerson() throws Exception {
+        StoreIds.ImageIds b = ids.imageByTag(SampleSet.B);
+        Files.write(ids.layerDbDir(b.topChainId()).resolve("cache-id"), new byte[0]);
+        // a person's repair journaled its plan (removals included) and was cut off before its first action
+        var store = dev.dockfsck.model.store.DataRootReader.read(root);
+        var report = new dev.dockfsck.checker.Checker(null).check(store, dev.dockfsck.checker.Checker.Options.shallow());
+        var plan = dev.dockfsck.repair.plan.Planner.plan(report, dev.dockfsck.repair.plan.Planner.Options.defaults());
+        assertTrue(plan.actions().stream().anyMatch(a -> a instanceof dev.dockfsck.repair.plan.RemoveLayer));
+        new dev.dockfsck.repair.apply.Journal(state, store.root().toString())
+                .begin(plan, dev.dockfsck.repair.live.EngineStamp.of(store.root()));
+        TreeSnapshot whole = TreeSnapshot.of(root, true);
+        CheckCommandTest.Run r = preen();
+        assertEquals(4, r.code(), r.out());
+        assertTrue(r.out().contains("an interrupted 'dockfsck repair' is journaled"), r.out());
+        assertEquals(List.of(), whole.diff(TreeSnapshot.of(root, true)), "preen does not finish a person's removals");
+        CheckCommandTest.Run full = CheckCommandTest.run("repair", "--root", root.toString(), "--state-dir", state.toString());
+        assertEquals(1, full.code(), full.out());
+        assertTrue(full.out().contains("resuming an interrupted repair"), full.out());
+    }
+
+    @Test
     void preenNeverTakesForce() {
         CheckCommandTest.Run r = preen("--force");
         assertEquals(16, r.code());
