@@ -130,6 +130,30 @@ public final class RepairCommand implements Callable<Integer> {
                 out.println("[" + (index + 1) + "/" + total + "] not repaired, nothing changed: " + why);
             }
         };
+        List<Action> failed = new java.util.ArrayList<>();
+        Repairer.Listener shown = listener;
+        listener = new Repairer.Listener() {
+            @Override
+            public void planned(Report before, Plan plan, boolean resumed) {
+                shown.planned(before, plan, resumed);
+            }
+
+            @Override
+            public void stale(Path journal) {
+                shown.stale(journal);
+            }
+
+            @Override
+            public void applying(int index, int total, Action action) {
+                shown.applying(index, total, action);
+            }
+
+            @Override
+            public void notRepaired(int index, int total, Action action, String why) {
+                failed.add(action);
+                shown.notRepaired(index, total, action, why);
+            }
+        };
         Path storePath = AppStores.chosen(appStore);
         Repairer.Result r;
         try (dev.dockfsck.model.appstore.AppStore store = storePath == null ? null : AppStores.openForCheck(storePath)) {
@@ -166,7 +190,8 @@ public final class RepairCommand implements Callable<Integer> {
         out.flush();
         run.writeReport(JSON.writeValueAsBytes(doc));
         Metrics m = new Metrics("repair");
-        metrics(m, r.before(), r.after(), r.applied() && !dryRun ? r.plan().actions() : List.of(), List.of(), r.bytesFreed());
+        metrics(m, r.before(), r.after(), r.applied() && !dryRun ? r.plan().actions() : List.of(), failed, List.of(),
+                r.bytesFreed());
         run.writeMetrics(m, r.exitCode());
         return r.exitCode();
     }
@@ -183,17 +208,19 @@ public final class RepairCommand implements Callable<Integer> {
     }
 
     /** Findings found and left, actions by type and outcome, bytes reclaimed. */
-    private static void metrics(Metrics m, Report before, Report after, List<Action> done, List<PreenPolicy.Deferred> deferred,
-                                long freed) {
+    private static void metrics(Metrics m, Report before, Report after, List<Action> applied, List<Action> failed,
+                                List<PreenPolicy.Deferred> deferred, long freed) {
         if (before != null) {
             m.findings(before, "found");
         }
         if (after != null) {
             m.findings(after, "left");
         }
-        String help = "Repair actions by type and outcome (done; deferred: left for a full repair).";
-        for (Action a : done) {
-            m.gauge("dockfsck_repair_actions", help, Map.of("type", type(a), "outcome", "done"), 1);
+        String help = "Repair actions by type and outcome (done; not_repaired: could not prove its result, nothing changed; deferred: left for a full repair).";
+        List<Action> left = new java.util.ArrayList<>(failed);
+        for (Action a : applied) {
+            boolean notDone = left.remove(a);
+            m.gauge("dockfsck_repair_actions", help, Map.of("type", type(a), "outcome", notDone ? "not_repaired" : "done"), 1);
         }
         for (PreenPolicy.Deferred d : deferred) {
             m.gauge("dockfsck_repair_actions", help, Map.of("type", type(d.action()), "outcome", "deferred"), 1);
@@ -314,7 +341,8 @@ public final class RepairCommand implements Callable<Integer> {
         out.flush();
         run.writeReport(JSON.writeValueAsBytes(doc));
         Metrics m = new Metrics("preen");
-        metrics(m, r.before(), r.after(), r.applied() ? r.plan().actions() : List.of(), r.deferred(), r.bytesFreed());
+        metrics(m, r.before(), r.after(), r.applied() ? r.plan().actions() : List.of(),
+                r.notRepaired().stream().map(Preener.NotRepaired::action).toList(), r.deferred(), r.bytesFreed());
         run.writeMetrics(m, r.exitCode());
         return r.exitCode();
     }
@@ -336,7 +364,7 @@ public final class RepairCommand implements Callable<Integer> {
             o.put("why", d.why());
         }
         ArrayNode nr = doc.putArray("not_repaired");
-        r.notRepaired().forEach(nr::add);
+        r.notRepaired().forEach(n -> nr.add(n.action().describe() + ": " + n.why()));
         ArrayNode kept = doc.putArray("kept");
         r.plan().kept().forEach(kept::add);
         if (r.blockedBy() != null) {

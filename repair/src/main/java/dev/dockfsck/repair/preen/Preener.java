@@ -38,7 +38,11 @@ public final class Preener {
      * @param notRepaired actions that could not prove their result and changed nothing
      * @param blockedBy when not null, the journal of an interrupted full repair that stopped the preen
      */
-    public record Result(Plan plan, List<PreenPolicy.Deferred> deferred, List<String> notRepaired, boolean resumed,
+    /** An action that could not prove its result and changed nothing, and why. */
+    public record NotRepaired(Action action, String why) {
+    }
+
+    public record Result(Plan plan, List<PreenPolicy.Deferred> deferred, List<NotRepaired> notRepaired, boolean resumed,
                          boolean applied, Report before, Report after, long bytesFreed, Path blockedBy) {
         /** e2fsck -p: 0 clean and untouched, 1 corrected and now clean, 4 errors left. */
         public int exitCode() {
@@ -107,7 +111,7 @@ public final class Preener {
         if (!resumed) {
             journal.begin(plan, stamp);
         }
-        List<String> notRepaired = new ArrayList<>();
+        List<NotRepaired> notRepaired = new ArrayList<>();
         long freed = execute(plan, journal, new ApplyContext(new RootedFs(store.root()), options.stateDir(),
                 options.blobs()), notRepaired);
         journal.finish();
@@ -115,7 +119,7 @@ public final class Preener {
         return new Result(plan, deferred, notRepaired, resumed, true, before, after, freed, null);
     }
 
-    private long execute(Plan plan, Journal journal, ApplyContext ctx, List<String> notRepaired) throws IOException {
+    private long execute(Plan plan, Journal journal, ApplyContext ctx, List<NotRepaired> notRepaired) throws IOException {
         Set<Integer> done = journal.done();
         String hook = System.getenv(Repairer.CRASH_HOOK_ENV);
         long freed = 0;
@@ -129,7 +133,7 @@ public final class Preener {
             try {
                 freed += a.apply(ctx);
             } catch (NotRepairedException e) {
-                notRepaired.add(a.describe() + ": " + e.getMessage());
+                notRepaired.add(new NotRepaired(a, e.getMessage()));
                 options.listener().notRepaired(i, actions.size(), a, e.getMessage());
             } catch (IOException | RuntimeException e) {
                 throw new IOException("preen stopped at action " + (i + 1) + " of " + actions.size() + " ("
