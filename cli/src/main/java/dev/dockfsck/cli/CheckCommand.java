@@ -48,6 +48,16 @@ public final class CheckCommand implements Callable<Integer> {
             description = "With --deep: verify the content of this layer only (sha256:<64 hex>)")
     String layer;
 
+    @CommandLine.Mixin
+    RunOptions run = new RunOptions();
+
+    @CommandLine.Mixin
+    LedgerOptions ledger = new LedgerOptions();
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "/var/lib/dockfsck",
+            description = "Where --incremental keeps its ledger (default: ${DEFAULT-VALUE})")
+    Path stateDir;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -55,6 +65,17 @@ public final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        run.validate(spec);
+        ledger.validate(spec, deep);
+        try {
+            return check();
+        } catch (OperationalException e) {
+            run.failed("check", e);
+            throw e;
+        }
+    }
+
+    private Integer check() throws IOException {
         int n = Verifiers.jobs(jobs, spec);
         java.util.Optional<Digest> only = java.util.Optional.empty();
         if (layer != null) {
@@ -77,18 +98,59 @@ public final class CheckCommand implements Callable<Integer> {
         Progress progress = Progress.forTerminal(Output.stderr());
         Report report;
         try (dev.dockfsck.model.appstore.AppStore apps = appStore == null ? null : AppStores.openForCheck(appStore)) {
-            report = new Checker(Verifiers.content(store.root())).check(store,
+            report = new Checker(ledger.verifiers(stateDir).apply(store.root())).check(store,
                     new Checker.Options(deep, only, n, progress, java.util.Optional.ofNullable(apps)));
         }
         progress.finish();
         PrintStream out = Output.stdout();
+        int exit = report.clean() ? ExitCodes.CLEAN : ExitCodes.ERRORS_LEFT;
+        java.io.ByteArrayOutputStream json = new java.io.ByteArrayOutputStream();
+        if (format == Format.json || run.report != null) {
+            ReportJson.write(report, json);
+        }
         if (format == Format.json) {
-            ReportJson.write(report, out);
+            out.write(json.toByteArray());
+        } else if (run.quiet) {
+            out.println(outcome(report));
         } else {
             ReportText.write(report, out);
+            if (run.verbose) {
+                evidence(report, out);
+            }
         }
         out.flush();
-        return report.clean() ? ExitCodes.CLEAN : ExitCodes.ERRORS_LEFT;
+        run.writeReport(json.toByteArray());
+        run.writeMetrics(new Metrics("check").findings(report, "found")
+                .gauge("dockfsck_layers_checked", "Layers in the store.", report.summary().layers().checked())
+                .gauge("dockfsck_deep", "Whether the run verified layer content (1) or only metadata (0).", deep ? 1 : 0),
+                exit);
+        return exit;
+    }
+
+    /** The one line --quiet says. */
+    static String outcome(Report r) {
+        if (r.clean()) {
+            return "dockfsck: " + r.store().root() + ": clean";
+        }
+        return "dockfsck: " + r.store().root() + ": NOT CLEAN, " + r.summary().errors() + " error(s), "
+                + r.summary().warnings() + " warning(s)";
+    }
+
+    /** --verbose: every finding's evidence, one line each. */
+    static void evidence(Report r, PrintStream out) {
+        if (r.findings().isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println("evidence:");
+        for (dev.dockfsck.checker.Finding f : r.findings()) {
+            StringBuilder b = new StringBuilder("  " + f.code() + " " + f.subject() + ":");
+            f.evidence().forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+            if (!f.affects().isEmpty()) {
+                b.append(" affects=").append(f.affects());
+            }
+            out.println(b);
+        }
     }
 
     static DataRoot read(Path root) {

@@ -32,6 +32,8 @@ public final class Main implements Runnable {
         COMMANDS.put("check", CheckCommand::new);
         COMMANDS.put("repair", RepairCommand::new);
         COMMANDS.put("restore", RestoreCommand::new);
+        COMMANDS.put("inventory", InventoryCommand::new);
+        COMMANDS.put("reset", ResetCommand::new);
         COMMANDS.put("demo", DemoCommand::new); // runs check and repair itself: needs them all
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }

@@ -69,11 +69,24 @@ public final class RestoreCommand implements Callable<Integer> {
             description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     CheckCommand.Format format;
 
+    @CommandLine.Mixin
+    RunOptions run = new RunOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        run.validate(spec);
+        try {
+            return restore();
+        } catch (OperationalException e) {
+            run.failed("restore", e);
+            throw e;
+        }
+    }
+
+    private Integer restore() throws IOException {
         if (apps != null && !apps.isEmpty() && which != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--app goes without --pending or --all");
         }
@@ -98,12 +111,29 @@ public final class RestoreCommand implements Callable<Integer> {
         } catch (RestoreException e) {
             throw new OperationalException(e.getMessage(), e);
         }
-        if (text) {
-            printText(results, storeFindings, out);
+        int exit = results.stream().allMatch(RestoreResult::ok) ? ExitCodes.CLEAN : ExitCodes.ERRORS_LEFT;
+        ObjectNode doc = json(results, storeFindings);
+        if (!text) {
+            JSON.writeValue(out, doc);
+            out.println();
+        } else if (run.quiet) {
+            results.stream().filter(r -> !r.ok()).forEach(r -> out.println("FAILED   " + r.image() + ": " + r.reason()));
+            out.println("restore: " + results.stream().filter(r -> r.status() == RestoreResult.Status.RESTORED).count()
+                    + " restored, " + results.stream().filter(r -> !r.ok()).count() + " failed; exit " + exit);
         } else {
-            printJson(results, storeFindings, out);
+            printText(results, storeFindings, out);
         }
-        return results.stream().allMatch(RestoreResult::ok) ? ExitCodes.CLEAN : ExitCodes.ERRORS_LEFT;
+        out.flush();
+        run.writeReport(JSON.writeValueAsBytes(doc));
+        Metrics m = new Metrics("restore");
+        String help = "Images the restore handled, by status (restored, present: dockerd had it, failed).";
+        for (RestoreResult.Status st : RestoreResult.Status.values()) {
+            m.gauge("dockfsck_restore_images", help, java.util.Map.of("status", status(st)),
+                    results.stream().filter(r -> r.status() == st).count());
+        }
+        m.gauge("dockfsck_appstore_findings", "Findings on the app store itself.", storeFindings.size());
+        run.writeMetrics(m, exit);
+        return exit;
     }
 
     private static DockerEngine connect(String host) {
@@ -154,9 +184,19 @@ public final class RestoreCommand implements Callable<Integer> {
         }
     }
 
-    private void printJson(List<RestoreResult> results, List<AppStoreFinding> findings, PrintStream out) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+
+    private static String status(RestoreResult.Status s) {
+        return switch (s) {
+            case RESTORED -> "restored";
+            case SKIPPED_PRESENT -> "present";
+            case FAILED -> "failed";
+        };
+    }
+
+    private ObjectNode json(List<RestoreResult> results, List<AppStoreFinding> findings) {
+        ObjectMapper json = JSON;
         ObjectNode root = json.createObjectNode();
         root.put("schema", "dockfsck.restore/v1");
         ArrayNode images = root.putArray("images");
@@ -178,7 +218,6 @@ public final class RestoreCommand implements Callable<Integer> {
             n.put("message", f.message());
             f.images().forEach(n.putArray("images")::add);
         }
-        json.writeValue(out, root);
-        out.println();
+        return root;
     }
 }
