@@ -69,15 +69,47 @@ class LauncherIT {
     void theBuildsArchiveIsUsed() throws Exception {
         Path jsa = REPO.resolve("cli/target/dockfsck.jsa");
         assertTrue(Files.isRegularFile(jsa), "mvn package makes " + jsa);
-        Run r = launch(REPO.resolve("dockfsck"), Map.of("DOCKFSCK_JAVA_OPTS", "-Xlog:class+load=info:stderr"), "--version");
+        Run r = launch(REPO.resolve("dockfsck"), Map.of("DOCKFSCK_RUNTIME", "jdk17", "DOCKFSCK_JAVA_OPTS", "-Xlog:class+load=info:stderr"),
+                "--version");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("dockfsck "), r.out());
+        assertTrue(r.out().contains("Java 17"), r.out());
         assertTrue(r.err().contains("dev.dockfsck.cli.Main source: shared objects file (top)"),
                 "Main comes from the dynamic archive: " + r.err().lines().filter(l -> l.contains("dockfsck")).limit(5).toList());
         // picocli too: built for Java 17 from its sources (its released Java 5 classes cannot be archived)
         List<String> picocli = r.err().lines().filter(l -> l.contains(" picocli.")).toList();
         assertTrue(!picocli.isEmpty() && picocli.stream().allMatch(l -> l.endsWith("source: shared objects file (top)")),
                 "picocli comes from the dynamic archive: " + picocli.stream().filter(l -> !l.contains("shared objects")).limit(5).toList());
+    }
+
+    /**
+     * When the build found a JDK 25 (cli/target/jdk25-home) it made an AOT cache, and the launcher's
+     * default is that JDK with the cache: the app's classes come from it, and a deep check (libc and
+     * libcrypto through the final foreign API) says nothing on stderr but its own rate line.
+     */
+    @Test
+    void withAJdk25TheLauncherRunsItWithTheAotCacheAndNoWarning() throws Exception {
+        Path home = REPO.resolve("cli/target/jdk25-home");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(home), "the build found no JDK 25");
+        assertTrue(Files.isRegularFile(REPO.resolve("cli/target/dockfsck.aot")), "jdk25-home comes with dockfsck.aot");
+        Run r = launch(REPO.resolve("dockfsck"), Map.of("DOCKFSCK_JAVA_OPTS", "-Xlog:class+load=info:stderr"), "--version");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Java 25"), r.out());
+        assertTrue(r.err().contains("dev.dockfsck.cli.Main source: shared objects file"),
+                "Main comes from the AOT cache: " + r.err().lines().filter(l -> l.contains("dockfsck")).limit(5).toList());
+        Path root = tmp.resolve("root25");
+        StoreBuilder.create(root, 3).load(SampleSet.images());
+        Run deep = launch(REPO.resolve("dockfsck"), Map.of(), "check", "--deep", "--jobs", "1", "--root", root.toString(),
+                "--format", "json");
+        assertEquals(0, deep.exit(), deep.err());
+        assertEquals("dockfsck.report/v1", new ObjectMapper().readTree(deep.out()).get("schema").asText());
+        List<String> err = deep.err().lines().toList();
+        assertEquals(1, err.size(), "only the rate line on stderr: " + err);
+        assertTrue(err.get(0).matches("deep: \\d+ layers, .+ of content verified in [0-9.]+ s \\(\\d+ MB/s, 1 job\\)"), err.get(0));
+        // the JDK 17 path stays: forced, it runs the JDK on the PATH
+        Run r17 = launch(REPO.resolve("dockfsck"), Map.of("DOCKFSCK_RUNTIME", "jdk17"), "--version");
+        assertEquals(0, r17.exit(), r17.err());
+        assertTrue(r17.out().contains("Java 17"), r17.out());
     }
 
     @Test
