@@ -77,6 +77,15 @@ public final class Catalogue {
         return ALL.stream().filter(f -> f.id().equals(id)).findFirst();
     }
 
+    /**
+     * The faults the damage sweeps (DamageSweepIT, AppStoreDamageSweepIT) run on every target a
+     * real store has: every file, short-link and directory damage; not the 4 KiB cut (the half cut
+     * stands for it there) nor the leftovers (the crash campaigns make those).
+     */
+    public static List<Fault> sweep() {
+        return ALL.stream().filter(f -> f.mutation() != TRUNCATE_4K && f.targetClass() != TargetClass.LEFTOVER).toList();
+    }
+
     /** The fault that applies {@code mutation} to targets of {@code kind}, when the catalogue has it. */
     public static Optional<Fault> of(TargetKind kind, Mutation mutation) {
         return ALL.stream().filter(f -> f.kind() == kind && f.mutation() == mutation).findFirst();

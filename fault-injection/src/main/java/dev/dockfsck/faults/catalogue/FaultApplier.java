@@ -69,6 +69,22 @@ public final class FaultApplier {
         return out;
     }
 
+    /** One fault on one target. */
+    public record Hit(Fault fault, String target) {
+    }
+
+    /** Every fault of {@code faults} on every target it has in {@code root}, by target, then in the faults' order. */
+    public static List<Hit> hits(Path root, List<Fault> faults) throws IOException {
+        List<Hit> out = new ArrayList<>();
+        for (Fault f : faults) {
+            for (String t : candidates(root, f)) {
+                out.add(new Hit(f, t));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(Hit::target));
+        return out;
+    }
+
     /** The target {@code seed} picks among {@code candidates} (never empty). */
     public static String pick(List<String> candidates, long seed) {
         return candidates.get(new SplittableRandom(seed).nextInt(candidates.size()));
