@@ -254,7 +254,8 @@ public final class Folder {
                     String devArg = a ? c.arg(3) : c.arg(2);
                     int type = modeArg.contains("S_IFCHR") ? 0020000 : modeArg.contains("S_IFBLK") ? 0060000
                             : modeArg.contains("S_IFIFO") ? 0010000 : modeArg.contains("S_IFSOCK") ? 0140000 : 0100000;
-                    ops.add(new FsOp.Mknod(rel, type | (mode(modeArg) & ~umask), rdev(devArg)));
+                    long[] dev = dev(devArg);
+                    ops.add(new FsOp.Mknod(rel, type | (mode(modeArg) & ~umask), dev[0], dev[1]));
                     inode(rel);
                 }
             }
@@ -307,14 +308,9 @@ public final class Folder {
         }
     }
 
-    static long rdev(String arg) {
+    static long[] dev(String arg) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("makedev\\((0x[0-9a-f]+|\\d+),\\s*(0x[0-9a-f]+|\\d+)\\)")
                 .matcher(arg);
-        if (!m.find()) {
-            return 0;
-        }
-        long major = number(m.group(1));
-        long minor = number(m.group(2));
-        return (major << 8) | (minor & 0xff) | ((minor & ~0xffL) << 12);
+        return m.find() ? new long[] {number(m.group(1)), number(m.group(2))} : new long[] {0, 0};
     }
 }

@@ -43,7 +43,7 @@ public sealed interface FsOp {
     }
 
     /** a device node or FIFO; {@code mode} holds the S_IF* type bits */
-    record Mknod(String path, int mode, long rdev) implements FsOp {
+    record Mknod(String path, int mode, long major, long minor) implements FsOp {
     }
 
     record SetXattr(String path, String name, byte[] value) implements FsOp {

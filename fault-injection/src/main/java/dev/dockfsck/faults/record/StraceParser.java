@@ -66,7 +66,7 @@ public final class StraceParser {
             if (ret < 0) {
                 continue;
             }
-            out.add(new Syscall(tid, c.group(1), splitArgs(c.group(2)), ret, c.group(5) == null ? null : unquotePath(c.group(5))));
+            out.add(new Syscall(tid, c.group(1), splitArgs(c.group(2)), ret, c.group(5) == null ? null : new String(unescape(c.group(5)), StandardCharsets.ISO_8859_1)));
         }
         return out;
     }
@@ -182,9 +182,12 @@ public final class StraceParser {
         return b.toByteArray();
     }
 
-    /** A path as a string: its bytes as UTF-8 (a name that is not UTF-8 cannot be replayed by name). */
+    /**
+     * A path as a byte string: each byte one char (ISO-8859-1), so that a name that is not UTF-8
+     * survives; {@link RawRel#resolve} turns it into a path with those exact bytes.
+     */
     public static String unquotePath(String arg) {
-        return new String(unquote(arg), StandardCharsets.UTF_8);
+        return new String(unquote(arg), StandardCharsets.ISO_8859_1);
     }
 
     /** The path strace printed after a file descriptor ({@code 5</a/b>}), or null. */
@@ -193,7 +196,7 @@ public final class StraceParser {
         if (lt < 0 || !arg.endsWith(">")) {
             return null;
         }
-        String p = new String(unescape(arg.substring(lt + 1, arg.length() - 1)), StandardCharsets.UTF_8);
+        String p = new String(unescape(arg.substring(lt + 1, arg.length() - 1)), StandardCharsets.ISO_8859_1);
         return p.endsWith(" (deleted)") ? p.substring(0, p.length() - " (deleted)".length()) : p;
     }
 
