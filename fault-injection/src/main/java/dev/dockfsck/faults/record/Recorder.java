@@ -29,21 +29,38 @@ public final class Recorder {
     private Recorder() {
     }
 
-    /** An operation on a running dockerd (docker CLI args; the archive a load reads, when it is one). */
-    public record Operation(String name, List<String> dockerArgs, Optional<Path> archive) {
+    /**
+     * An operation on a running dockerd: {@code setup} docker commands run before the trace
+     * starts (loads of images that must survive untouched), {@code commands} while it runs;
+     * {@code archives} are the archives those commands load, in order.
+     */
+    public record Operation(String name, List<List<String>> setup, List<List<String>> commands, List<Path> archives) {
         public static Operation load(Path archive) {
-            return new Operation("load", List.of("load", "-i", archive.toAbsolutePath().toString()), Optional.of(archive));
+            return loads(List.of(), List.of(archive));
+        }
+
+        /** loads {@code before} untraced, then {@code archives} traced */
+        public static Operation loads(List<Path> before, List<Path> archives) {
+            return new Operation("load", before.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList(),
+                    archives.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList(),
+                    archives.stream().map(Path::toAbsolutePath).toList());
         }
     }
 
-    /** Records {@code op} on a fresh dockerd root under {@code work} (which must not exist). */
+    /** Records {@code op} on a fresh dockerd root under {@code work} (which must not exist); {@link #load} reads it back. */
     public static Recording record(Path work, Operation op) throws IOException {
         Files.createDirectories(work);
         Path root = work.resolve("root");
         Path log = work.resolve("strace.log");
         try (Dockerd d = Dockerd.start(work.resolve("dockerd"), root)) {
+            for (List<String> c : op.setup()) {
+                Dockerd.Result r = d.docker(Duration.ofMinutes(10), c.toArray(String[]::new));
+                if (!r.ok()) {
+                    throw new IOException("docker " + String.join(" ", c) + " failed: " + r.stderr());
+                }
+            }
             sleep(1000); // startup writes (network db, ...) settle
-            Path before = GoldenStore.copy(root, work.resolve("before"));
+            GoldenStore.copy(root, work.resolve("before"));
             int umask = umask(d.pid());
             List<String> cmd = List.of("strace", "-f", "-qq", "-y", "-s", "256", "-o", log.toString(), "-e", "trace=" + TRACE,
                     "-p", Long.toString(d.pid()));
@@ -51,9 +68,11 @@ public final class Recorder {
                     .redirectOutput(work.resolve("strace.out").toFile()).start();
             try {
                 awaitTraced(d.pid(), strace);
-                Dockerd.Result r = d.docker(Duration.ofMinutes(10), op.dockerArgs().toArray(String[]::new));
-                if (!r.ok()) {
-                    throw new IOException("docker " + String.join(" ", op.dockerArgs()) + " failed: " + r.stderr());
+                for (List<String> c : op.commands()) {
+                    Dockerd.Result r = d.docker(Duration.ofMinutes(10), c.toArray(String[]::new));
+                    if (!r.ok()) {
+                        throw new IOException("docker " + String.join(" ", c) + " failed: " + r.stderr());
+                    }
                 }
                 sleep(500);
             } finally {
@@ -66,14 +85,33 @@ public final class Recorder {
                     Thread.currentThread().interrupt();
                 }
             }
-            Path after = GoldenStore.copy(root, work.resolve("after"));
-            String realRoot = root.toRealPath().toString();
-            List<Syscall> calls = StraceParser.parse(log);
-            Folder f = new Folder(realRoot, umask);
-            List<Syscall> mapped = ChrootPaths.rewrite(calls, realRoot);
-            mapped.forEach(f::accept);
-            return new Recording(before, after, f.ops(), f.finalNames(), op.archive(), f.skipped());
+            GoldenStore.copy(root, work.resolve("after"));
+            java.util.Properties meta = new java.util.Properties();
+            meta.setProperty("root", root.toRealPath().toString());
+            meta.setProperty("umask", Integer.toOctalString(umask));
+            meta.setProperty("operation", op.name());
+            meta.setProperty("archives", String.join("\n", op.archives().stream().map(Path::toString).toList()));
+            meta.setProperty("setup", String.valueOf(op.setup().size()));
+            try (var w = Files.newBufferedWriter(work.resolve("recording.properties"))) {
+                meta.store(w, "dockfsck faults recording: the strace log is folded again on load");
+            }
         }
+        return load(work);
+    }
+
+    /** A recording {@link #record} made: its strace log folded again (the same ops every time). */
+    public static Recording load(Path work) throws IOException {
+        java.util.Properties meta = new java.util.Properties();
+        try (var r = Files.newBufferedReader(work.resolve("recording.properties"))) {
+            meta.load(r);
+        }
+        String realRoot = meta.getProperty("root");
+        List<Syscall> calls = ChrootPaths.rewrite(StraceParser.parse(work.resolve("strace.log")), realRoot);
+        Folder f = new Folder(realRoot, Integer.parseInt(meta.getProperty("umask"), 8));
+        calls.forEach(f::accept);
+        List<Path> archives = meta.getProperty("archives", "").isEmpty() ? List.of()
+                : java.util.Arrays.stream(meta.getProperty("archives").split("\n")).map(Path::of).toList();
+        return new Recording(work.resolve("before"), work.resolve("after"), f.ops(), f.finalNames(), archives, f.skipped());
     }
 
     private static void awaitTraced(long pid, Process strace) throws IOException {

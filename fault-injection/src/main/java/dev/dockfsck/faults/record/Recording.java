@@ -22,9 +22,23 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * {@code tmp/docker-import-N/}) from the member of the loaded archive of the same name, else zeros.
  */
 public record Recording(Path before, Path after, List<FsOp> ops, Map<Integer, List<String>> finalNames,
-                        Optional<Path> archive, Map<String, Integer> skipped) {
+                        List<Path> archives, Map<String, Integer> skipped) {
     public Recording {
         ops = List.copyOf(ops);
+        archives = List.copyOf(archives);
+    }
+
+    /** The archive the n-th {@code tmp/docker-import-*} dir of the recording was a copy of (loads run in order). */
+    Optional<Path> archiveOf(String rel) {
+        String dir = rel.substring(0, rel.indexOf('/', "tmp/".length()));
+        java.util.LinkedHashSet<String> dirs = new java.util.LinkedHashSet<>();
+        for (FsOp op : ops) {
+            if (op instanceof FsOp.Mkdir m && m.path().startsWith("tmp/docker-import-") && m.path().indexOf('/', 4) < 0) {
+                dirs.add(m.path());
+            }
+        }
+        int n = new java.util.ArrayList<>(dirs).indexOf(dir);
+        return n >= 0 && n < archives.size() ? Optional.of(archives.get(n)) : Optional.empty();
     }
 
     /** The bytes {@code w} wrote (as they are at the end of the operation). */
@@ -43,8 +57,9 @@ public record Recording(Path before, Path after, List<FsOp> ops, Map<Integer, Li
             }
         }
         String member = importMember(w.path());
-        if (member != null && archive.isPresent()) {
-            byte[] m = archiveMember(member);
+        Optional<Path> archive = member == null ? Optional.empty() : archiveOf(w.path());
+        if (archive.isPresent()) {
+            byte[] m = archiveMember(archive.get(), member);
             if (m != null && w.offset() < m.length) {
                 System.arraycopy(m, (int) w.offset(), out, 0, (int) Math.min(out.length, m.length - w.offset()));
             }
@@ -63,15 +78,15 @@ public record Recording(Path before, Path after, List<FsOp> ops, Map<Integer, Li
         return slash < 0 ? null : rel.substring(slash + 1);
     }
 
-    private byte[] archiveMember(String name) throws IOException {
-        String key = archive.get() + "!" + name;
+    private static byte[] archiveMember(Path archive, String name) throws IOException {
+        String key = archive + "!" + name;
         synchronized (MEMBERS) {
             if (MEMBERS.containsKey(key)) {
                 return MEMBERS.get(key);
             }
         }
         byte[] found = null;
-        try (InputStream in = Files.newInputStream(archive.get()); TarArchiveInputStream t = new TarArchiveInputStream(in)) {
+        try (InputStream in = Files.newInputStream(archive); TarArchiveInputStream t = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
             while ((e = t.getNextEntry()) != null) {
                 String n = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();

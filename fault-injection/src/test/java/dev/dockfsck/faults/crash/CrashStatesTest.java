@@ -110,7 +110,7 @@ class CrashStatesTest {
         new java.util.Random(1).nextBytes(big);
         Files.write(after.resolve("diff/big2"), big);
         Recording rec = new Recording(before, after, ops(), Map.of(1, List.of("layer/size"), 2, List.of("diff/big2")),
-                Optional.empty(), Map.of());
+                List.of(), Map.of());
         // everything issued, whole: the after state
         CrashState whole = new CrashState(0, 10, 10, Map.of(), false);
         Path a = tmp.resolve("whole");
