@@ -82,43 +82,35 @@ public final class Campaign {
         Files.createDirectories(o.work());
         Path recDir = o.recording().orElse(o.work().resolve("recording"));
         List<Path> archives;
+        store = o.appStore().orElse(null);
         if (o.recording().isPresent()) {
             rec = Recorder.load(recDir);
             archives = new ArrayList<>(readSetupArchives(recDir));
             archives.addAll(rec.archives());
+            if (store == null) {
+                store = o.work().resolve("reset-apps");
+            }
         } else {
             archives = o.images();
+            if (store == null) {
+                archives = makeAppStore(archives);
+            }
             List<Path> before = archives.size() > 1 ? archives.subList(0, 1) : List.of();
             List<Path> traced = archives.size() > 1 ? archives.subList(1, archives.size()) : archives;
             writeSetupArchives(recDir, before);
             out.println("faults: recording docker load of " + traced + (before.isEmpty() ? "" : " (bystander loaded first: " + before + ")"));
             rec = Recorder.record(recDir, Recorder.Operation.loads(before, traced));
-            writeSetupArchives(recDir, before);
         }
         int setup = archives.size() - rec.archives().size();
-        List<BuiltImage> all = new ArrayList<>();
         List<Digest> by = new ArrayList<>();
         List<Digest> ld = new ArrayList<>();
         for (int i = 0; i < archives.size(); i++) {
             for (BuiltImage img : DockerArchive.read(archives.get(i))) {
-                all.add(img);
                 (i < setup ? by : ld).add(img.imageId());
             }
         }
         bystanders = by;
         loaded = ld;
-        store = o.appStore().orElse(null);
-        if (store == null) {
-            store = o.work().resolve("reset-apps");
-            if (!Files.isDirectory(store.resolve("blobs"))) {
-                List<String> apps = new ArrayList<>();
-                for (int i = 0; i < all.size(); i++) {
-                    apps.add("app" + (i + 1));
-                }
-                out.println("faults: making an app store of the images with skopeo: " + store);
-                ResetAppsStore.write(store, all, apps, o.work().resolve("app-archives"));
-            }
-        }
         storeBefore = TreeSnapshot.of(store, false);
         for (Digest b : bystanders) {
             for (String dir : layerDirs(rec.before(), b)) {
@@ -219,6 +211,39 @@ public final class Campaign {
         }
         return new Result(s.index(), s.phase(rec.ops()), s.describe(rec.ops()), consistent, check, repair, restore, reloaded,
                 broken, ms, reproduce);
+    }
+
+    /**
+     * Makes an app store of the archives' images with skopeo (as the OTA agent keeps one), and
+     * returns the archives to load: the same images with the config the store holds (skopeo
+     * re-writes some configs when it turns them into OCI ones, which gives another image ID; a
+     * device loads what its store holds).
+     */
+    private List<Path> makeAppStore(List<Path> archives) throws IOException {
+        store = o.work().resolve("reset-apps");
+        List<BuiltImage> all = new ArrayList<>();
+        for (Path a : archives) {
+            all.addAll(DockerArchive.read(a));
+        }
+        List<String> apps = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            apps.add("app" + (i + 1));
+        }
+        out.println("faults: making an app store of the images with skopeo: " + store);
+        List<ResetAppsStore.Entry> entries = ResetAppsStore.write(store, all, apps, o.work().resolve("app-archives"));
+        Path loads = Files.createDirectories(o.work().resolve("loads"));
+        List<Path> out = new ArrayList<>();
+        ObjectMapper m = new ObjectMapper();
+        for (ResetAppsStore.Entry e : entries) {
+            Path blobs = store.resolve("blobs/sha256");
+            String configHex = Digest.parse(m.readTree(blobs.resolve(e.manifestDigest().hex()).toFile())
+                    .path("config").path("digest").asText()).hex();
+            byte[] config = Files.readAllBytes(blobs.resolve(configHex));
+            Path a = loads.resolve(e.app() + ".tar");
+            DockerArchive.write(List.of(new BuiltImage(e.image().spec(), config, e.image().layers())), a);
+            out.add(a);
+        }
+        return out;
     }
 
     private static boolean present(Dockerd d, Digest id) {
