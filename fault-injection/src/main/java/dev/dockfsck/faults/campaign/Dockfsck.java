@@ -16,8 +16,11 @@ public record Dockfsck(List<String> command) {
     public static Dockfsck thisJvm() {
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse("java"));
+        // as the launcher runs --deep, --app-store and restore: libc through the foreign linker, exact byte paths
+        c.addAll(List.of("--add-modules=jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("-Dfile.") || a.startsWith("-Dsun.jnu")) {
+            if (a.startsWith("-Dfile.") || a.startsWith("-Dsun.jnu")) {
                 c.add(a);
             }
         }

@@ -74,6 +74,20 @@ final class CampaignCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("dockfsck: a campaign needs dockerd: " + dev.dockfsck.fixtures.dockerd.Dockerd.unavailableReason());
             return FaultsCommand.OPERATIONAL;
         }
+        if (!dev.dockfsck.model.fs.Posix.available() && System.getenv("DOCKFSCK_FAULTS_REEXEC") == null) {
+            // replaying a crash state makes device nodes, xattrs and exact modes through libc: this
+            // JVM was started without the foreign linker (the launcher adds it only for some commands)
+            List<String> c = new java.util.ArrayList<>(Dockfsck.thisJvm().command());
+            c.add("faults");
+            c.add("campaign");
+            c.addAll(spec.commandLine().getParseResult().originalArgs().subList(
+                    spec.commandLine().getParseResult().originalArgs().indexOf("campaign") + 1,
+                    spec.commandLine().getParseResult().originalArgs().size()));
+            ProcessBuilder pb = new ProcessBuilder(c).inheritIO();
+            pb.environment().put("DOCKFSCK_FAULTS_REEXEC", "1");
+            pb.environment().put("LC_ALL", "C.UTF-8");
+            return pb.start().waitFor();
+        }
         Path w = work != null ? work : Files.createTempDirectory(Path.of("/tmp"), "dockfsck-campaign");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
         Campaign.Summary s = Campaign.run(new Campaign.Options(images, Optional.ofNullable(appStore), Optional.ofNullable(recording),
