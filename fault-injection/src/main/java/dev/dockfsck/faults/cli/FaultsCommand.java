@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code dockfsck faults}: the fault-injection harness (issue 13). */
 @Command(name = "faults", mixinStandardHelpOptions = true,
         description = "Injects catalogued faults and power-cut crash states into a data root (never a live one).",
-        subcommands = {ListFaultsCommand.class, ApplyFaultCommand.class, CampaignCommand.class})
+        subcommands = {ListFaultsCommand.class, ApplyFaultCommand.class, CampaignCommand.class, StatesCommand.class})
 public final class FaultsCommand implements Runnable {
     /** as dockfsck's ExitCodes (cli depends on this module, not the reverse) */
     static final int OK = 0;
