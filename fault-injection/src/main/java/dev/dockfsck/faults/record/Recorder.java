@@ -39,6 +39,12 @@ public final class Recorder {
             return loads(List.of(), List.of(archive));
         }
 
+        /** loads {@code before} untraced, then pulls {@code refs} traced (from a {@link LocalRegistry}) */
+        public static Operation pulls(List<Path> before, List<String> refs) {
+            return new Operation("pull", before.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList(),
+                    refs.stream().map(r -> List.of("pull", r)).toList(), List.of());
+        }
+
         /** loads {@code before} untraced, then {@code archives} traced */
         public static Operation loads(List<Path> before, List<Path> archives) {
             return new Operation("load", before.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList(),
@@ -62,8 +68,13 @@ public final class Recorder {
             sleep(1000); // startup writes (network db, ...) settle
             GoldenStore.copy(root, work.resolve("before"));
             int umask = umask(d.pid());
-            List<String> cmd = List.of("strace", "-f", "-qq", "-y", "-s", "256", "-o", log.toString(), "-e", "trace=" + TRACE,
-                    "-p", Long.toString(d.pid()));
+            // dockerd and the processes it started (its containerd writes <root>/containerd during a pull)
+            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-s", "256", "-o", log.toString(),
+                    "-e", "trace=" + TRACE, "-p", Long.toString(d.pid())));
+            ProcessHandle.of(d.pid()).ifPresent(h -> h.descendants().forEach(c -> {
+                cmd.add("-p");
+                cmd.add(Long.toString(c.pid()));
+            }));
             Process strace = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(work.resolve("strace.out").toFile()).start();
             try {

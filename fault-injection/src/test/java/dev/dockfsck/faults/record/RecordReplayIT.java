@@ -25,6 +25,37 @@ class RecordReplayIT {
     Path tmp;
 
     @Test
+    void replayingAllOpsOfADockerPullFromALocalRegistryGivesTheAfterSnapshot() throws Exception {
+        Dockerd.assumeAvailable();
+        org.junit.jupiter.api.Assumptions.assumeTrue(LocalRegistry.available(), "needs docker-registry and skopeo");
+        Path archive = tmp.resolve("sample.tar");
+        DockerArchive.write(List.of(SampleSet.images().get(0)), archive);
+        Path work = Path.of("target/record-replay-pull-it").toAbsolutePath();
+        if (Files.exists(work)) {
+            new ProcessBuilder("rm", "-rf", work.toString()).inheritIO().start().waitFor();
+        }
+        Recording rec;
+        try (LocalRegistry reg = LocalRegistry.start(tmp.resolve("registry"))) {
+            String ref = reg.push(archive, "dockfsck/sample-a:1");
+            rec = Recorder.record(work, Recorder.Operation.pulls(List.of(), List.of(ref)));
+        }
+        assertReplays(rec);
+        assertTrue(Files.list(rec.after().resolve("image/overlay2/layerdb/sha256")).count() >= 2, "the pull registered layers");
+    }
+
+    private static void assertReplays(Recording rec) throws Exception {
+        Map<String, Integer> kinds = new TreeMap<>();
+        rec.ops().forEach(o -> kinds.merge(o.getClass().getSimpleName(), 1, Integer::sum));
+        System.out.println("recorded " + rec.ops().size() + " ops: " + kinds + "; not modelled: " + rec.skipped());
+        assertTrue(kinds.getOrDefault("Rename", 0) > 0 && kinds.getOrDefault("Write", 0) > 0
+                && kinds.getOrDefault("Sync", 0) > 0 && kinds.getOrDefault("Mkdir", 0) > 0, kinds.toString());
+        Path replayed = rec.before().resolveSibling("replayed");
+        int skipped = Replayer.replay(rec, rec.ops(), replayed);
+        List<String> diff = TreeSnapshot.of(rec.after(), true).diff(TreeSnapshot.of(replayed, true));
+        assertEquals(List.of(), diff.subList(0, Math.min(40, diff.size())), "replay (" + skipped + " ops skipped) <> after");
+    }
+
+    @Test
     void replayingAllOpsOfADockerLoadGivesTheAfterSnapshot() throws Exception {
         Dockerd.assumeAvailable();
         Path archive = tmp.resolve("sample.tar");
