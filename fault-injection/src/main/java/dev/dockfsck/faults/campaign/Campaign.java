@@ -35,12 +35,13 @@ import java.util.TreeMap;
  */
 public final class Campaign {
     public record Options(List<Path> images, Optional<Path> appStore, Optional<Path> recording, int states, long seed,
-                          CrashStates.Shard shard, Optional<Integer> only, Path work, Dockfsck dockfsck, boolean keep) {
+                          CrashStates.Shard shard, Optional<Integer> only, Path work, Dockfsck dockfsck, boolean keep, boolean pull) {
     }
 
     /** One state's outcome. */
     public record Result(int index, String phase, String description, boolean consistent, int checkExit, int repairExit,
-                         int restoreExit, boolean reloadedByAgent, List<String> broken, long millis, String reproduce) {
+                         int restoreExit, boolean reloadedByAgent, List<String> broken, long millis, String reproduce,
+                         boolean faithful) {
         public boolean healed() {
             return broken.isEmpty();
         }
@@ -98,8 +99,19 @@ public final class Campaign {
             List<Path> before = archives.size() > 1 ? archives.subList(0, 1) : List.of();
             List<Path> traced = archives.size() > 1 ? archives.subList(1, archives.size()) : archives;
             writeSetupArchives(recDir, before);
-            out.println("faults: recording docker load of " + traced + (before.isEmpty() ? "" : " (bystander loaded first: " + before + ")"));
-            rec = Recorder.record(recDir, Recorder.Operation.loads(before, traced));
+            out.println("faults: recording docker " + (o.pull() ? "pull" : "load") + " of " + traced
+                    + (before.isEmpty() ? "" : " (bystander loaded first: " + before + ")"));
+            if (o.pull()) {
+                try (dev.dockfsck.faults.record.LocalRegistry reg = dev.dockfsck.faults.record.LocalRegistry.start(o.work().resolve("registry"))) {
+                    List<String> refs = new ArrayList<>();
+                    for (int i = 0; i < traced.size(); i++) {
+                        refs.add(reg.push(traced.get(i), "dockfsck/campaign-" + (i + 1) + ":1"));
+                    }
+                    rec = Recorder.record(recDir, Recorder.Operation.pulls(before, refs, traced));
+                }
+            } else {
+                rec = Recorder.record(recDir, Recorder.Operation.loads(before, traced));
+            }
         }
         int setup = archives.size() - rec.archives().size();
         List<Digest> by = new ArrayList<>();
@@ -210,7 +222,7 @@ public final class Campaign {
             rm(dir);
         }
         return new Result(s.index(), s.phase(rec.ops()), s.describe(rec.ops()), consistent, check, repair, restore, reloaded,
-                broken, ms, reproduce);
+                broken, ms, reproduce, CrashStates.faithful(rec.ops(), s));
     }
 
     /**
@@ -325,7 +337,7 @@ public final class Campaign {
         n.put("state", r.index()).put("phase", r.phase()).put("description", r.description()).put("consistent", r.consistent())
                 .put("checkExit", r.checkExit()).put("detected", r.detected()).put("repairExit", r.repairExit())
                 .put("restoreExit", r.restoreExit()).put("reloadedByAgent", r.reloadedByAgent()).put("healed", r.healed())
-                .put("healthyLost", r.healthyLost()).put("millis", r.millis());
+                .put("healthyLost", r.healthyLost()).put("faithful", r.faithful()).put("millis", r.millis());
         r.broken().forEach(b -> n.withArray("broken").add(b));
         if (!r.healed()) {
             n.put("reproduce", r.reproduce());

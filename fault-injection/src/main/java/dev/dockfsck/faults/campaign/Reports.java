@@ -14,8 +14,8 @@ public final class Reports {
         Map<String, List<Campaign.Result>> byPhase = new TreeMap<>();
         results.forEach(r -> byPhase.computeIfAbsent(r.phase(), k -> new java.util.ArrayList<>()).add(r));
         StringBuilder b = new StringBuilder();
-        b.append("| crash phase | states | consistent | detected | false positives | healed | re-loaded by agent | healthy objects lost | not healed |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("| crash phase | states | consistent | detected | false positives | healed | re-loaded by agent | healthy objects lost | not healed | of which replayed unfaithfully |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         byPhase.put("**all**", results);
         byPhase.forEach((phase, rs) -> b.append("| ").append(phase).append(" | ").append(rs.size())
                 .append(" | ").append(count(rs, Campaign.Result::consistent))
@@ -24,7 +24,8 @@ public final class Reports {
                 .append(" | ").append(count(rs, Campaign.Result::healed))
                 .append(" | ").append(count(rs, Campaign.Result::reloadedByAgent))
                 .append(" | ").append(count(rs, Campaign.Result::healthyLost))
-                .append(" | ").append(count(rs, r -> !r.healed())).append(" |\n"));
+                .append(" | ").append(count(rs, r -> !r.healed()))
+                .append(" | ").append(count(rs, r -> !r.healed() && !r.faithful())).append(" |\n"));
         return b.toString();
     }
 

@@ -56,6 +56,9 @@ final class CampaignCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "keep every state's directory (failed ones are always kept)")
     boolean keep;
 
+    @Option(names = "--pull", description = "record docker pull of the images from a local registry (docker-registry) instead of docker load")
+    boolean pull;
+
     @Option(names = "--dockfsck", description = "the dockfsck command each step runs (default: this JVM)")
     Path launcher;
 
@@ -91,7 +94,7 @@ final class CampaignCommand implements Callable<Integer> {
         Path w = work != null ? work : Files.createTempDirectory(Path.of("/tmp"), "dockfsck-campaign");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
         Campaign.Summary s = Campaign.run(new Campaign.Options(images, Optional.ofNullable(appStore), Optional.ofNullable(recording),
-                states, seed, sh, Optional.ofNullable(only), w, launcher == null ? Dockfsck.thisJvm() : Dockfsck.launcher(launcher), keep), out);
+                states, seed, sh, Optional.ofNullable(only), w, launcher == null ? Dockfsck.thisJvm() : Dockfsck.launcher(launcher), keep, pull), out);
         String table = Reports.markdown(s.results());
         out.println();
         out.print(table);

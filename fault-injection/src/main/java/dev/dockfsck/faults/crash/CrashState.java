@@ -63,6 +63,9 @@ public record CrashState(int index, int crashPoint, int metadataCut, Map<Integer
             return "start";
         }
         String p = recorded.get(crashPoint - 1).path();
+        if (p.startsWith("containerd/")) {
+            return "containerd";
+        }
         if (p.startsWith("tmp/")) {
             return "import-tmp";
         }

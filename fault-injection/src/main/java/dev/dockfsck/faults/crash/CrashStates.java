@@ -125,6 +125,27 @@ public final class CrashStates {
         return new CrashState(index, k, m, writes, fixedPoint);
     }
 
+    /**
+     * Whether replaying {@code s} gives the bytes the disk held: a write's bytes are read where its
+     * inode ends up, so a range written again after the crash point (a database page rewritten in
+     * place: containerd's bolt meta.db during a pull) replays with the later bytes, which the
+     * disk never held at the crash. False when such a write is in the state.
+     */
+    public static boolean faithful(List<FsOp> ops, CrashState s) {
+        for (int i = 0; i < s.crashPoint(); i++) {
+            if (!(ops.get(i) instanceof FsOp.Write w) || s.writes().get(i) == CrashState.Persisted.EMPTY) {
+                continue;
+            }
+            for (int j = s.crashPoint(); j < ops.size(); j++) {
+                if (ops.get(j) instanceof FsOp.Write later && later.inode() == w.inode()
+                        && later.offset() < w.offset() + w.length() && w.offset() < later.offset() + later.length()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     static long mix(long seed, int index) {
         long z = seed * 0x9E3779B97F4A7C15L + index;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -39,10 +39,13 @@ public final class Recorder {
             return loads(List.of(), List.of(archive));
         }
 
-        /** loads {@code before} untraced, then pulls {@code refs} traced (from a {@link LocalRegistry}) */
-        public static Operation pulls(List<Path> before, List<String> refs) {
+        /**
+         * loads {@code before} untraced, then pulls {@code refs} traced (from a {@link LocalRegistry});
+         * {@code archives}: what was pushed as them (no import dir is made by a pull: they only name the images)
+         */
+        public static Operation pulls(List<Path> before, List<String> refs, List<Path> archives) {
             return new Operation("pull", before.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList(),
-                    refs.stream().map(r -> List.of("pull", r)).toList(), List.of());
+                    refs.stream().map(r -> List.of("pull", r)).toList(), archives.stream().map(Path::toAbsolutePath).toList());
         }
 
         /** loads {@code before} untraced, then {@code archives} traced */

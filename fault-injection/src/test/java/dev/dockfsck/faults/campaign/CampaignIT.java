@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * A bounded campaign on a real dockerd: sample image A loaded first (the bystander), the load of
  * sample image C recorded, {@code -Dcampaign.states=N} (default 8) crash states of seed
  * {@code -Dcampaign.seed} (default 1), each run through check, repair, dockerd and restore by the
- * built launcher ({@code ./dockfsck}, cli/target/dockfsck.jar). Every state must heal; the JSON
+ * built launcher ({@code ./dockfsck}, cli/target/dockfsck.jar); {@code -Dcampaign.pull=true} records a pull from a local
+ * registry instead of a load. Every state must heal; the JSON
  * lines, the table and the JUnit XML say so. The work dir stays in target/campaign-it.
  */
 class CampaignIT {
@@ -41,7 +42,8 @@ class CampaignIT {
         int states = Integer.getInteger("campaign.states", 8);
         long seed = Long.getLong("campaign.seed", 1);
         Campaign.Summary s = Campaign.run(new Campaign.Options(List.of(a, c), Optional.empty(), Optional.empty(), states, seed,
-                CrashStates.Shard.ALL, Optional.empty(), work.resolve("run"), Dockfsck.launcher(launcher), false), System.out);
+                CrashStates.Shard.ALL, Optional.empty(), work.resolve("run"), Dockfsck.launcher(launcher), false,
+                Boolean.getBoolean("campaign.pull")), System.out);
         String table = Reports.markdown(s.results());
         System.out.println(table);
         Files.writeString(work.resolve("table.md"), table);

@@ -99,6 +99,16 @@ class CrashStatesTest {
     }
 
     @Test
+    void aStateIsUnfaithfulWhenAWriteInItIsOverwrittenAfterTheCrash() {
+        List<FsOp> ops = new ArrayList<>(ops());
+        ops.add(new FsOp.Write("diff/big2", 4096, 100, 2)); // 10: a page of the big file rewritten in place
+        assertTrue(!CrashStates.faithful(ops, new CrashState(0, 9, 9, Map.of(), false)), "write 7 replays with write 10's bytes");
+        assertTrue(CrashStates.faithful(ops, new CrashState(0, 9, 9, Map.of(7, CrashState.Persisted.EMPTY), false)));
+        assertTrue(CrashStates.faithful(ops, new CrashState(0, 11, 11, Map.of(), false)), "both in: the final bytes are right");
+        assertTrue(CrashStates.faithful(ops, new CrashState(0, 5, 5, Map.of(), false)));
+    }
+
+    @Test
     void aStateReplaysToTheFilesItDescribes() throws Exception {
         Path before = Files.createDirectories(tmp.resolve("before"));
         Path after = Files.createDirectories(tmp.resolve("after"));

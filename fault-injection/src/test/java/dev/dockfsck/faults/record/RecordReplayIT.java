@@ -37,7 +37,7 @@ class RecordReplayIT {
         Recording rec;
         try (LocalRegistry reg = LocalRegistry.start(tmp.resolve("registry"))) {
             String ref = reg.push(archive, "dockfsck/sample-a:1");
-            rec = Recorder.record(work, Recorder.Operation.pulls(List.of(), List.of(ref)));
+            rec = Recorder.record(work, Recorder.Operation.pulls(List.of(), List.of(ref), List.of(archive)));
         }
         assertReplays(rec);
         assertTrue(Files.list(rec.after().resolve("image/overlay2/layerdb/sha256")).count() >= 2, "the pull registered layers");
