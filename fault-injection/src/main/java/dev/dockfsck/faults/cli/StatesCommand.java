@@ -50,7 +50,7 @@ final class StatesCommand implements Callable<Integer> {
         for (CrashState s : CrashStates.generate(ops, states, seed, sh)) {
             if (format == FaultsCommand.Format.json) {
                 var n = m.createObjectNode().put("state", s.index()).put("crashPoint", s.crashPoint())
-                        .put("metadataCut", s.metadataCut()).put("fixedPoint", s.fixedPoint()).put("phase", s.phase(ops))
+                        .put("metadataCut", s.metadataCut()).put("fixedPoint", s.fixedPoint()).put("faithful", CrashStates.faithful(ops, s)).put("phase", s.phase(ops))
                         .put("description", s.describe(ops));
                 s.writes().forEach((i, p) -> n.with("writes").put(Integer.toString(i), p.name().toLowerCase(java.util.Locale.ROOT)));
                 out.println(m.writeValueAsString(n));
