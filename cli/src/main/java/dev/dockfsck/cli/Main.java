@@ -35,6 +35,7 @@ public final class Main implements Runnable {
         COMMANDS.put("inventory", InventoryCommand::new);
         COMMANDS.put("reset", ResetCommand::new);
         COMMANDS.put("demo", DemoCommand::new); // runs check and repair itself: needs them all
+        COMMANDS.put("faults", dev.dockfsck.faults.cli.FaultsCommand::new); // issue 13: fault-injection harness
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The damage sweep of {@link DamageSweepIT} on a device that keeps a restorable app store
+ * The damage sweep of {@link DamageSweepIT} (its cases: the fault catalogue's sweep,
+ * {@code dev.dockfsck.faults.catalogue.Catalogue#sweep()}, on every target the device's store has) on a device that keeps a restorable app store
  * (written by skopeo; the engine loaded from it; a container on one app), with repair and restore
  * given the store, as the boot service runs them. The promise checked for every damage: after
  * {@code repair --deep --app-store} (and {@code --force} when it kept something for the user) and

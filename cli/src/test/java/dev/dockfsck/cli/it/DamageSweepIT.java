@@ -10,7 +10,6 @@ import static dev.dockfsck.cli.it.RepairIt.check;
 import static dev.dockfsck.cli.it.RepairIt.dockerdOn;
 import static dev.dockfsck.cli.it.RepairIt.findings;
 import static dev.dockfsck.cli.it.RepairIt.imageId;
-import static dev.dockfsck.cli.it.RepairIt.rmTree;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,20 +25,17 @@ import dev.dockfsck.repair.restore.PendingRestore;
 import dev.dockfsck.fixtures.dockerd.Dockerd;
 import dev.dockfsck.fixtures.store.TreeSnapshot;
 import dev.dockfsck.repair.plan.RemoveContainer;
+import dev.dockfsck.faults.catalogue.Catalogue;
+import dev.dockfsck.faults.catalogue.FaultApplier;
+import dev.dockfsck.faults.catalogue.Mutation;
+import dev.dockfsck.faults.catalogue.TargetKind;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -74,10 +70,37 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DamageSweepIT {
     /**
-     * How a file is damaged. RETARGET points a short link elsewhere; LINK_OUT (the app store sweep)
-     * replaces a file by a symbolic link to an intact copy of it outside the tree.
+     * How a file is damaged: a mutation of the fault catalogue ({@link Catalogue}), named as the
+     * sweep names it. RETARGET points a short link elsewhere; LINK_OUT (the app store sweep only:
+     * it writes outside the tree, which no catalogue fault does) replaces a file by a symbolic link
+     * to an intact copy of it outside the tree.
      */
-    enum Damage { EMPTY, HALF, DELETE, GARBLE, RETARGET, LINK_OUT }
+    enum Damage {
+        EMPTY(Mutation.EMPTY), HALF(Mutation.TRUNCATE_HALF), DELETE(Mutation.DELETE), GARBLE(Mutation.GARBLE),
+        RETARGET(Mutation.DANGLING_SYMLINK), LINK_OUT(null);
+
+        final Mutation mutation;
+
+        Damage(Mutation mutation) {
+            this.mutation = mutation;
+        }
+
+        /** The catalogue's mutation of a case of this damage on a path of {@code type} ('d': a directory). */
+        Mutation mutation(char type) {
+            return this == DELETE && type == 'd' ? Mutation.REMOVE_DIR : mutation;
+        }
+
+        static Damage of(Mutation m) {
+            return switch (m) {
+                case EMPTY -> EMPTY;
+                case TRUNCATE_HALF -> HALF;
+                case DELETE, REMOVE_DIR -> DELETE;
+                case GARBLE -> GARBLE;
+                case DANGLING_SYMLINK -> RETARGET;
+                default -> throw new IllegalArgumentException(m + " is not a sweep damage");
+            };
+        }
+    }
 
     /** A path of the store (relative to the root) and one damage to it. */
     record Case(String path, char type, Damage damage) {
@@ -110,141 +133,50 @@ class DamageSweepIT {
 
     // ------------------------------------------------------------------ what to damage
 
+    /**
+     * Every fault of the catalogue's sweep ({@link Catalogue#sweep()}) on every target the store
+     * has: every file of its metadata (image/overlay2 but the write-set scratch space), its overlay2
+     * dirs and short links, the largest content file of every image layer, the containers' configs.
+     */
     static List<Case> cases(Path root) throws IOException {
         List<Case> out = new ArrayList<>();
-        Path image = root.resolve("image/overlay2");
-        try (Stream<Path> s = Files.walk(image)) {
-            for (Path p : s.sorted().toList()) {
-                String rel = root.relativize(p).toString();
-                if (rel.contains("/layerdb/tmp")) {
-                    continue; // dockerd's scratch space for write-sets
-                }
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    file(out, root, rel);
-                } else if (p.getParent().endsWith("layerdb/sha256") || p.getParent().endsWith("layerdb/mounts")) {
-                    out.add(new Case(rel, 'd', Damage.DELETE)); // a whole layer or mount entry lost
-                }
-            }
-        }
-        Set<String> imageLayerDirs = new TreeSet<>();
-        try (Stream<Path> s = Files.list(image.resolve("layerdb/sha256"))) {
-            for (Path layer : s.toList()) {
-                imageLayerDirs.add(Files.readString(layer.resolve("cache-id"), StandardCharsets.US_ASCII).strip());
-            }
-        }
-        try (Stream<Path> s = Files.list(root.resolve("overlay2"))) {
-            for (Path dir : s.sorted().toList()) {
-                String rel = root.relativize(dir).toString();
-                if (dir.getFileName().toString().equals("l")) {
-                    try (Stream<Path> links = Files.list(dir)) {
-                        for (Path l : links.sorted().toList()) {
-                            String lr = root.relativize(l).toString();
-                            out.add(new Case(lr, 'l', Damage.DELETE));
-                            out.add(new Case(lr, 'l', Damage.RETARGET));
-                        }
-                    }
-                    continue;
-                }
-                for (String f : List.of("link", "lower")) {
-                    if (Files.isRegularFile(dir.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
-                        file(out, root, rel + "/" + f);
-                    }
-                }
-                out.add(new Case(rel + "/diff", 'd', Damage.DELETE));
-                if (Files.isDirectory(dir.resolve("work"), LinkOption.NOFOLLOW_LINKS)) {
-                    out.add(new Case(rel + "/work", 'd', Damage.DELETE));
-                }
-                if (imageLayerDirs.contains(dir.getFileName().toString())) {
-                    Optional<Path> biggest = biggestFile(dir.resolve("diff"));
-                    if (biggest.isPresent()) {
-                        file(out, root, root.relativize(biggest.get()).toString());
-                    }
-                }
-            }
-        }
-        try (Stream<Path> s = Files.list(root.resolve("containers"))) {
-            for (Path c : s.sorted().toList()) {
-                for (String f : List.of("config.v2.json", "hostconfig.json")) {
-                    if (Files.isRegularFile(c.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
-                        file(out, root, root.relativize(c.resolve(f)).toString());
-                    }
-                }
-            }
+        for (FaultApplier.Hit h : FaultApplier.hits(root, Catalogue.sweep())) {
+            Mutation m = h.fault().mutation();
+            char type = m == Mutation.REMOVE_DIR ? 'd' : h.fault().kind() == TargetKind.OVERLAY2_SYMLINK ? 'l' : 'f';
+            out.add(new Case(h.target(), type, Damage.of(m)));
         }
         return out;
     }
 
     /** {@code len} bytes of {@code file} from {@code at} garbled, each changed (XOR 0x5A), the size kept. */
     static void garble(Path file, long at, int len) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(len);
-            ch.read(b, at);
-            for (int i = 0; i < len; i++) {
-                b.put(i, (byte) (b.get(i) ^ 0x5A));
-            }
-            b.rewind();
-            ch.write(b, at);
-        }
+        FaultApplier.garble(file, at, len);
     }
 
-    /** The damages of a file: deleted always; emptied and garbled when it has content; halved from 2 bytes. */
+    /** The damages of a file the catalogue's file mutations can do to it: deleted always; emptied and garbled when it has content; halved from 2 bytes. */
     static void file(List<Case> out, Path root, String rel) throws IOException {
-        long size = Files.size(root.resolve(rel));
-        out.add(new Case(rel, 'f', Damage.DELETE));
-        if (size > 0) {
-            out.add(new Case(rel, 'f', Damage.EMPTY));
-            out.add(new Case(rel, 'f', Damage.GARBLE));
-        }
-        if (size > 1) {
-            out.add(new Case(rel, 'f', Damage.HALF));
-        }
-    }
-
-    /** The layer's largest regular file: the one a cut write is likeliest to hit. */
-    private static Optional<Path> biggestFile(Path diff) throws IOException {
-        try (Stream<Path> s = Files.walk(diff)) {
-            return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-                    .max(Comparator.comparingLong((Path p) -> {
-                        try {
-                            return Files.size(p);
-                        } catch (IOException e) {
-                            return -1;
-                        }
-                    }).thenComparing(Path::toString));
+        Path p = root.resolve(rel);
+        for (Damage d : List.of(Damage.DELETE, Damage.EMPTY, Damage.GARBLE, Damage.HALF)) {
+            if (FaultApplier.applies(p, d.mutation)) {
+                out.add(new Case(rel, 'f', d));
+            }
         }
     }
 
     // ------------------------------------------------------------------ damage
 
+    /** Applies the case's damage: the catalogue's mutation (inside {@code root} only), LINK_OUT here. */
     static void damage(Path root, Case c) throws IOException {
-        Path p = root.resolve(c.path());
-        switch (c.damage()) {
-            case EMPTY -> RepairIt.truncate(p, 0);
-            case HALF -> RepairIt.truncate(p, Files.size(p) / 2);
-            case DELETE -> {
-                if (c.type() == 'd') {
-                    rmTree(p);
-                } else {
-                    Files.delete(p);
-                }
-            }
-            case GARBLE -> {
-                // 16 bytes in the middle (all of a smaller file), each changed, the size kept
-                int len = (int) Math.min(16, Files.size(p));
-                garble(p, Files.size(p) / 2 - len / 2, len);
-            }
-            case RETARGET -> {
-                Files.delete(p);
-                Files.createSymbolicLink(p, Path.of("../0123456789abcdef0123456789abcdef01234567/diff"));
-            }
-            case LINK_OUT -> {
-                Path outside = root.resolveSibling(root.getFileName() + "-outside");
-                Files.createDirectories(outside);
-                Path copy = outside.resolve(c.path().replace('/', '_'));
-                Files.move(p, copy);
-                Files.createSymbolicLink(p, copy);
-            }
+        if (c.damage() == Damage.LINK_OUT) {
+            Path p = root.resolve(c.path());
+            Path outside = root.resolveSibling(root.getFileName() + "-outside");
+            Files.createDirectories(outside);
+            Path copy = outside.resolve(c.path().replace('/', '_'));
+            Files.move(p, copy);
+            Files.createSymbolicLink(p, copy);
+            return;
         }
+        FaultApplier.mutate(root.toRealPath(), c.path(), c.damage().mutation(c.type()), 0);
     }
 
     // ------------------------------------------------------------------ one case

@@ -1,0 +1,316 @@
+package dev.dockfsck.faults.record;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Folds system calls into {@link FsOp}s under one data root: resolves every path (absolute, or
+ * relative to the directory descriptor strace printed), keeps what lies under the root, tracks
+ * each descriptor's file position for {@code write}/{@code writev}/{@code sendfile}/
+ * {@code copy_file_range}, and follows every name to a logical inode through renames (of files and
+ * of whole directories), links and unlinks, so that a write's bytes can be read where its inode
+ * ends up.
+ */
+public final class Folder {
+    private final String root;
+    private final int umask;
+    private final List<FsOp> ops = new ArrayList<>();
+    private final Map<String, Integer> inodeOfPath = new TreeMap<>();
+    private final Map<String, Long> position = new HashMap<>();
+    private final Map<String, Integer> skipped = new TreeMap<>();
+    private int nextInode = 1;
+
+    /** {@code root}: the data root's absolute real path; {@code umask}: the writer's (dockerd's). */
+    public Folder(String root, int umask) {
+        this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+        this.umask = umask;
+    }
+
+    public List<FsOp> ops() {
+        return ops;
+    }
+
+    /** calls seen under the root that the folder does not model (name -> count) */
+    public Map<String, Integer> skipped() {
+        return skipped;
+    }
+
+    /** Where each logical inode's names are at the end (inode -> names; empty when it was unlinked). */
+    public Map<Integer, List<String>> finalNames() {
+        Map<Integer, List<String>> out = new HashMap<>();
+        inodeOfPath.forEach((p, i) -> out.computeIfAbsent(i, k -> new ArrayList<>()).add(p));
+        return out;
+    }
+
+    public static List<FsOp> fold(String root, int umask, List<Syscall> calls) {
+        Folder f = new Folder(root, umask);
+        calls.forEach(f::accept);
+        return f.ops();
+    }
+
+    private int inode(String rel) {
+        return inodeOfPath.computeIfAbsent(rel, k -> nextInode++);
+    }
+
+    /** the path relative to the root, or null when it is not under it */
+    String rel(String abs) {
+        if (abs == null) {
+            return null;
+        }
+        String n = normalize(abs);
+        return n.startsWith(root + "/") ? n.substring(root.length() + 1) : null;
+    }
+
+    static String normalize(String abs) {
+        List<String> parts = new ArrayList<>();
+        for (String s : abs.split("/")) {
+            if (s.isEmpty() || s.equals(".")) {
+                continue;
+            }
+            if (s.equals("..")) {
+                if (!parts.isEmpty()) {
+                    parts.remove(parts.size() - 1);
+                }
+            } else {
+                parts.add(s);
+            }
+        }
+        return "/" + String.join("/", parts);
+    }
+
+    /** a path argument, relative to the directory descriptor {@code dirArg} (null: the cwd strace printed with AT_FDCWD) */
+    private String at(String dirArg, String pathArg) {
+        String p = StraceParser.unquotePath(pathArg);
+        if (p.startsWith("/")) {
+            return rel(p);
+        }
+        String base = dirArg == null ? null : StraceParser.fdPath(dirArg);
+        return base == null ? null : rel(base + "/" + p);
+    }
+
+    private static String key(String fdArg) {
+        return StraceParser.fdNumber(fdArg) + "<" + StraceParser.fdPath(fdArg);
+    }
+
+    static int mode(String arg) {
+        String m = arg.contains("|") ? arg.substring(arg.lastIndexOf('|') + 1) : arg;
+        m = m.strip();
+        if (m.matches("0[0-7]*")) {
+            return Integer.parseInt(m, 8);
+        }
+        return m.matches("\\d+") ? Integer.parseInt(m) : 0;
+    }
+
+    private static long number(String arg) {
+        String a = arg.strip();
+        if (a.startsWith("[") && a.endsWith("]")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        return a.startsWith("0x") ? Long.parseLong(a.substring(2), 16) : Long.parseLong(a);
+    }
+
+    private void write(String fdArg, Long offset, long len) {
+        String rel = rel(StraceParser.fdPath(fdArg));
+        if (rel == null || len <= 0) {
+            return;
+        }
+        String k = key(fdArg);
+        long at = offset != null ? offset : position.getOrDefault(k, 0L);
+        ops.add(new FsOp.Write(rel, at, len, inode(rel)));
+        if (offset == null) {
+            position.put(k, at + len);
+        }
+    }
+
+    private void rename(String from, String to) {
+        if (from == null || to == null) {
+            if (to != null) {
+                skipped.merge("rename-into-root", 1, Integer::sum);
+            }
+            return;
+        }
+        ops.add(new FsOp.Rename(from, to));
+        // the target name (and anything under it) is replaced
+        inodeOfPath.keySet().removeIf(p -> p.equals(to) || p.startsWith(to + "/"));
+        Map<String, Integer> moved = new TreeMap<>();
+        inodeOfPath.entrySet().removeIf(e -> {
+            String p = e.getKey();
+            if (p.equals(from)) {
+                moved.put(to, e.getValue());
+                return true;
+            }
+            if (p.startsWith(from + "/")) {
+                moved.put(to + p.substring(from.length()), e.getValue());
+                return true;
+            }
+            return false;
+        });
+        inodeOfPath.putAll(moved);
+    }
+
+    private void forget(String rel) {
+        inodeOfPath.keySet().removeIf(p -> p.equals(rel) || p.startsWith(rel + "/"));
+    }
+
+    public void accept(Syscall c) {
+        switch (c.name()) {
+            case "open", "openat", "creat" -> {
+                String rel;
+                String flags;
+                String modeArg;
+                if (c.name().equals("openat")) {
+                    rel = at(c.arg(0), c.arg(1));
+                    flags = c.arg(2);
+                    modeArg = c.arg(3);
+                } else if (c.name().equals("open")) {
+                    rel = at(null, c.arg(0));
+                    if (rel == null && !StraceParser.unquotePath(c.arg(0)).startsWith("/")) {
+                        rel = rel(c.retPath());
+                    }
+                    flags = c.arg(1);
+                    modeArg = c.arg(2);
+                } else {
+                    rel = rel(c.retPath());
+                    flags = "O_CREAT|O_WRONLY|O_TRUNC";
+                    modeArg = c.arg(1);
+                }
+                if (rel == null) {
+                    rel = rel(c.retPath());
+                }
+                if (rel == null) {
+                    return;
+                }
+                if (flags.contains("O_CREAT")) {
+                    ops.add(new FsOp.Create(rel, mode(modeArg) & ~umask, inode(rel)));
+                }
+                if (flags.contains("O_TRUNC")) {
+                    ops.add(new FsOp.Truncate(rel, 0, inode(rel)));
+                }
+                position.put(c.ret() + "<" + c.retPath(), 0L);
+            }
+            case "write", "writev" -> write(c.arg(0), null, c.ret());
+            case "pwrite64", "pwritev", "pwritev2" -> write(c.arg(0), number(c.arg(3)), c.ret());
+            case "copy_file_range" -> write(c.arg(2), c.arg(3).equals("NULL") ? null : number(c.arg(3)), c.ret());
+            case "sendfile", "sendfile64" -> write(c.arg(0), null, c.ret());
+            case "splice" -> write(c.arg(2), c.arg(3).equals("NULL") ? null : number(c.arg(3)), c.ret());
+            case "lseek" -> {
+                if (rel(StraceParser.fdPath(c.arg(0))) != null) {
+                    position.put(key(c.arg(0)), c.ret());
+                }
+            }
+            case "close" -> position.remove(key(c.arg(0)));
+            case "ftruncate" -> {
+                String rel = rel(StraceParser.fdPath(c.arg(0)));
+                if (rel != null) {
+                    ops.add(new FsOp.Truncate(rel, number(c.arg(1)), inode(rel)));
+                }
+            }
+            case "truncate" -> {
+                String rel = at(null, c.arg(0));
+                if (rel != null) {
+                    ops.add(new FsOp.Truncate(rel, number(c.arg(1)), inode(rel)));
+                }
+            }
+            case "rename" -> rename(at(null, c.arg(0)), at(null, c.arg(1)));
+            case "renameat", "renameat2" -> rename(at(c.arg(0), c.arg(1)), at(c.arg(2), c.arg(3)));
+            case "link", "linkat" -> {
+                String from = c.name().equals("link") ? at(null, c.arg(0)) : at(c.arg(0), c.arg(1));
+                String to = c.name().equals("link") ? at(null, c.arg(1)) : at(c.arg(2), c.arg(3));
+                if (from != null && to != null) {
+                    ops.add(new FsOp.Link(from, to));
+                    inodeOfPath.put(to, inode(from));
+                }
+            }
+            case "unlink", "unlinkat", "rmdir" -> {
+                String rel = c.name().equals("unlinkat") ? at(c.arg(0), c.arg(1)) : at(null, c.arg(0));
+                if (rel == null) {
+                    return;
+                }
+                boolean dir = c.name().equals("rmdir") || c.arg(2).contains("AT_REMOVEDIR");
+                ops.add(dir ? new FsOp.Rmdir(rel) : new FsOp.Unlink(rel));
+                forget(rel);
+            }
+            case "mkdir", "mkdirat" -> {
+                String rel = c.name().equals("mkdir") ? at(null, c.arg(0)) : at(c.arg(0), c.arg(1));
+                if (rel != null) {
+                    ops.add(new FsOp.Mkdir(rel, mode(c.name().equals("mkdir") ? c.arg(1) : c.arg(2)) & ~umask));
+                }
+            }
+            case "symlink", "symlinkat" -> {
+                String rel = c.name().equals("symlink") ? at(null, c.arg(1)) : at(c.arg(1), c.arg(2));
+                if (rel != null) {
+                    ops.add(new FsOp.Symlink(StraceParser.unquotePath(c.arg(0)), rel));
+                    inode(rel);
+                }
+            }
+            case "mknod", "mknodat" -> {
+                boolean a = c.name().equals("mknodat");
+                String rel = a ? at(c.arg(0), c.arg(1)) : at(null, c.arg(0));
+                if (rel != null) {
+                    String modeArg = a ? c.arg(2) : c.arg(1);
+                    String devArg = a ? c.arg(3) : c.arg(2);
+                    int type = modeArg.contains("S_IFCHR") ? 0020000 : modeArg.contains("S_IFBLK") ? 0060000
+                            : modeArg.contains("S_IFIFO") ? 0010000 : modeArg.contains("S_IFSOCK") ? 0140000 : 0100000;
+                    long[] dev = dev(devArg);
+                    ops.add(new FsOp.Mknod(rel, type | (mode(modeArg) & ~umask), dev[0], dev[1]));
+                    inode(rel);
+                }
+            }
+            case "setxattr", "lsetxattr", "fsetxattr" -> {
+                String rel = c.name().equals("fsetxattr") ? rel(StraceParser.fdPath(c.arg(0))) : at(null, c.arg(0));
+                if (rel != null) {
+                    byte[] v = StraceParser.unquote(c.arg(2));
+                    int size = (int) number(c.arg(3));
+                    ops.add(new FsOp.SetXattr(rel, StraceParser.unquotePath(c.arg(1)), java.util.Arrays.copyOf(v, size)));
+                }
+            }
+            case "chmod", "fchmodat", "fchmod" -> {
+                String rel = c.name().equals("fchmod") ? rel(StraceParser.fdPath(c.arg(0)))
+                        : c.name().equals("chmod") ? at(null, c.arg(0)) : at(c.arg(0), c.arg(1));
+                if (rel != null) {
+                    ops.add(new FsOp.Chmod(rel, mode(c.name().equals("fchmodat") ? c.arg(2) : c.arg(1))));
+                }
+            }
+            case "chown", "lchown", "fchown", "fchownat" -> {
+                String rel;
+                int i;
+                if (c.name().equals("fchown")) {
+                    rel = rel(StraceParser.fdPath(c.arg(0)));
+                    i = 1;
+                } else if (c.name().equals("fchownat")) {
+                    rel = at(c.arg(0), c.arg(1));
+                    i = 2;
+                } else {
+                    rel = at(null, c.arg(0));
+                    i = 1;
+                }
+                if (rel != null) {
+                    ops.add(new FsOp.Chown(rel, (int) number(c.arg(i)), (int) number(c.arg(i + 1))));
+                }
+            }
+            case "fsync", "fdatasync" -> {
+                String rel = rel(StraceParser.fdPath(c.arg(0)));
+                if (rel != null) {
+                    ops.add(new FsOp.Sync(rel, c.name().equals("fsync") ? FsOp.Sync.Kind.FSYNC : FsOp.Sync.Kind.FDATASYNC,
+                            inode(rel)));
+                }
+            }
+            case "syncfs", "sync" -> ops.add(new FsOp.Sync("", FsOp.Sync.Kind.SYNCFS, 0));
+            default -> {
+                String p = c.args().isEmpty() ? null : StraceParser.fdPath(c.arg(0));
+                if (rel(p) != null) {
+                    skipped.merge(c.name(), 1, Integer::sum);
+                }
+            }
+        }
+    }
+
+    static long[] dev(String arg) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("makedev\\((0x[0-9a-f]+|\\d+),\\s*(0x[0-9a-f]+|\\d+)\\)")
+                .matcher(arg);
+        return m.find() ? new long[] {number(m.group(1)), number(m.group(2))} : new long[] {0, 0};
+    }
+}

@@ -1,0 +1,62 @@
+package dev.dockfsck.faults.record;
+
+/**
+ * One logical file-system operation under a data root (paths relative to it), folded from the
+ * system calls that made it. {@link Write} names its content by inode: the bytes are read from
+ * where that inode ends up (the after-snapshot), or from the loaded archive for a member of
+ * {@code tmp/docker-import-*}, else zeros (see {@link Recording#content}).
+ */
+public sealed interface FsOp {
+    /** true for the ops that change names or metadata (ordered, persisted in order up to a crash point) */
+    default boolean metadata() {
+        return !(this instanceof Write) && !(this instanceof Sync);
+    }
+
+    /** the path the op acts on (the new name for a rename or link) */
+    String path();
+
+    record Create(String path, int mode, int inode) implements FsOp {
+    }
+
+    record Write(String path, long offset, long length, int inode) implements FsOp {
+    }
+
+    record Truncate(String path, long length, int inode) implements FsOp {
+    }
+
+    record Rename(String from, String path) implements FsOp {
+    }
+
+    record Link(String from, String path) implements FsOp {
+    }
+
+    record Unlink(String path) implements FsOp {
+    }
+
+    record Mkdir(String path, int mode) implements FsOp {
+    }
+
+    record Rmdir(String path) implements FsOp {
+    }
+
+    record Symlink(String target, String path) implements FsOp {
+    }
+
+    /** a device node or FIFO; {@code mode} holds the S_IF* type bits */
+    record Mknod(String path, int mode, long major, long minor) implements FsOp {
+    }
+
+    record SetXattr(String path, String name, byte[] value) implements FsOp {
+    }
+
+    record Chmod(String path, int mode) implements FsOp {
+    }
+
+    record Chown(String path, int uid, int gid) implements FsOp {
+    }
+
+    /** fsync (data and metadata of the file), fdatasync ({@code dataOnly}), or syncfs (path "") */
+    record Sync(String path, Kind kind, int inode) implements FsOp {
+        public enum Kind { FSYNC, FDATASYNC, SYNCFS }
+    }
+}
