@@ -133,6 +133,20 @@ public final class Repairer {
     }
 
     private long execute(Plan plan, Journal journal, ApplyContext ctx) throws IOException {
+        return applyJournaled(plan, journal, ctx, options.listener(), "repair", (a, why) -> { });
+    }
+
+    /**
+     * Applies the plan's actions not yet journaled done, in order, marking each done once it is:
+     * what both {@code repair} and its preen run. An action that could not prove its result
+     * changed nothing: {@code notRepaired} hears of it and the others go on (the re-check names
+     * what is left); any other failure stops the run, the journal kept for a resume.
+     *
+     * @param verb what runs, for the error message ("repair", "preen")
+     * @return the bytes freed
+     */
+    public static long applyJournaled(Plan plan, Journal journal, ApplyContext ctx, Listener listener, String verb,
+                                      java.util.function.BiConsumer<Action, String> notRepaired) throws IOException {
         Set<Integer> done = journal.done();
         String hook = System.getenv(CRASH_HOOK_ENV);
         long freed = 0;
@@ -142,14 +156,14 @@ public final class Repairer {
                 continue;
             }
             Action a = actions.get(i);
-            options.listener().applying(i, actions.size(), a);
+            listener.applying(i, actions.size(), a);
             try {
                 freed += a.apply(ctx);
             } catch (dev.dockfsck.repair.apply.NotRepairedException e) {
-                // nothing was put in place: the others go on, the re-check names what is left
-                options.listener().notRepaired(i, actions.size(), a, e.getMessage());
+                notRepaired.accept(a, e.getMessage());
+                listener.notRepaired(i, actions.size(), a, e.getMessage());
             } catch (IOException | RuntimeException e) {
-                throw new IOException("repair stopped at action " + (i + 1) + " of " + actions.size() + " ("
+                throw new IOException(verb + " stopped at action " + (i + 1) + " of " + actions.size() + " ("
                         + a.describe() + "): " + e.getMessage() + "; the journal in " + journal.dir()
                         + " lets a rerun resume once the cause is fixed", e);
             }

@@ -9,6 +9,10 @@ import picocli.CommandLine.Command;
 /** {@code dockfsck faults}: the fault-injection harness (issue 13). */
 @Command(name = "faults", mixinStandardHelpOptions = true,
         description = "Injects catalogued faults and power-cut crash states into a data root (never a live one).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done; for a campaign: every state healed", "4:a campaign state was not healed",
+                "8:operational error (a live or unreadable root, a target outside it, a tool missing)",
+                "16:usage error (an unknown fault, a bad shard)"},
         subcommands = {ListFaultsCommand.class, ApplyFaultCommand.class, CampaignCommand.class, StatesCommand.class})
 public final class FaultsCommand implements Runnable {
     /** as dockfsck's ExitCodes (cli depends on this module, not the reverse) */

@@ -120,35 +120,8 @@ public final class Preener {
     }
 
     private long execute(Plan plan, Journal journal, ApplyContext ctx, List<NotRepaired> notRepaired) throws IOException {
-        Set<Integer> done = journal.done();
-        String hook = System.getenv(Repairer.CRASH_HOOK_ENV);
-        long freed = 0;
-        List<Action> actions = plan.actions();
-        for (int i = 0; i < actions.size(); i++) {
-            if (done.contains(i)) {
-                continue;
-            }
-            Action a = actions.get(i);
-            options.listener().applying(i, actions.size(), a);
-            try {
-                freed += a.apply(ctx);
-            } catch (NotRepairedException e) {
-                notRepaired.add(new NotRepaired(a, e.getMessage()));
-                options.listener().notRepaired(i, actions.size(), a, e.getMessage());
-            } catch (IOException | RuntimeException e) {
-                throw new IOException("preen stopped at action " + (i + 1) + " of " + actions.size() + " ("
-                        + a.describe() + "): " + e.getMessage() + "; the journal in " + journal.dir()
-                        + " lets a rerun resume once the cause is fixed", e);
-            }
-            if (hook != null && hook.equals(i + ":unmarked")) {
-                Runtime.getRuntime().halt(137);
-            }
-            journal.markDone(i);
-            if (hook != null && hook.equals(Integer.toString(i))) {
-                Runtime.getRuntime().halt(137);
-            }
-        }
-        return freed;
+        return Repairer.applyJournaled(plan, journal, ctx, options.listener(), "preen",
+                (a, why) -> notRepaired.add(new NotRepaired(a, why)));
     }
 
     private Report check(DataRoot store) {
