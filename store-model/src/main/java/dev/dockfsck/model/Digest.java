@@ -71,10 +71,37 @@ public final class Digest implements Comparable<Digest> {
     }
 
     public static MessageDigest newSha256() {
+        MessageDigest proto = Sha256Prototype.PROTOTYPE;
+        if (proto != null) {
+            try {
+                // a copy of a fresh instance: getInstance looks the algorithm up in the providers
+                // each time (a chainID per layer is a thousand look-ups for a 1000-layer store)
+                return (MessageDigest) proto.clone();
+            } catch (CloneNotSupportedException e) {
+                // the provider's digests cannot be copied: look it up
+            }
+        }
+        return lookUpSha256();
+    }
+
+    private static MessageDigest lookUpSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    /** A SHA-256 never updated, only copied (on first use: reading digests needs no provider). */
+    private static final class Sha256Prototype {
+        static final MessageDigest PROTOTYPE = make();
+
+        private static MessageDigest make() {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                return null; // newSha256 then says why
+            }
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 public record Distribution(Map<Digest, Parsed<Digest>> diffIdByDigest, Map<Digest, Path> v2MetadataByDiffId) {
     public Distribution {
-        diffIdByDigest = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(diffIdByDigest));
-        v2MetadataByDiffId = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(v2MetadataByDiffId));
+        diffIdByDigest = dev.dockfsck.model.SortedMaps.sortedCopy(diffIdByDigest);
+        v2MetadataByDiffId = dev.dockfsck.model.SortedMaps.sortedCopy(v2MetadataByDiffId);
     }
 }

@@ -13,8 +13,8 @@ import java.util.Optional;
  */
 public record ImageDb(Map<Digest, Image> images, Map<Digest, Path> metadataWithoutContent, List<StrayEntry> strays) {
     public ImageDb {
-        images = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(images));
-        metadataWithoutContent = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(metadataWithoutContent));
+        images = dev.dockfsck.model.SortedMaps.sortedCopy(images);
+        metadataWithoutContent = dev.dockfsck.model.SortedMaps.sortedCopy(metadataWithoutContent);
         strays = List.copyOf(strays);
     }
 

@@ -10,8 +10,8 @@ import java.util.Optional;
 public record LayerDb(Map<Digest, Layer> layers, Map<String, Mount> mounts, List<WriteSet> writeSets,
                       List<RemovingDir> removing, List<StrayEntry> strays) {
     public LayerDb {
-        layers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(layers));
-        mounts = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(mounts));
+        layers = dev.dockfsck.model.SortedMaps.sortedCopy(layers);
+        mounts = dev.dockfsck.model.SortedMaps.sortedCopy(mounts);
         writeSets = List.copyOf(writeSets);
         removing = List.copyOf(removing);
         strays = List.copyOf(strays);

@@ -92,7 +92,7 @@ public final class LayerDbReader {
         Parsed<Digest> diff = digestFile(dir.resolve(Layer.DIFF));
         // strconv.ParseInt(string(content), 10, 64): no trimming, ASCII digits only
         Parsed<Long> size = StoreFiles.readExact(dir.resolve(Layer.SIZE)).map(s -> {
-            if (!s.matches("[+-]?[0-9]+")) {
+            if (!isDecimal(s)) {
                 return Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(Layer.SIZE), "not a number: " + dev.dockfsck.model.Texts.quote(s)));
             }
             try {
@@ -107,6 +107,21 @@ public final class LayerDbReader {
         FileKind tarSplit = StoreFiles.kindOf(dir.resolve(Layer.TAR_SPLIT));
         boolean foreign = StoreFiles.kindOf(dir.resolve(Layer.DESCRIPTOR)) == FileKind.REGULAR;
         return new Layer(chainId, dir, diff, size, cacheId, parent, tarSplit, foreign);
+    }
+
+    /** {@code [+-]?[0-9]+}, what strconv.ParseInt takes in base 10 (without a compiled regex per layer). */
+    static boolean isDecimal(String s) {
+        int i = !s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-') ? 1 : 0;
+        if (i == s.length()) {
+            return false;
+        }
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static Mount readMount(String containerId, Path dir) {

@@ -8,8 +8,8 @@ import java.util.Optional;
 /** Everything under {@code overlay2/}: its dirs by id and its {@code l/} links by name, sorted. */
 public record Overlay2(Map<String, OverlayDir> dirs, Map<String, ShortLink> links, List<StrayEntry> strays) {
     public Overlay2 {
-        dirs = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(dirs));
-        links = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(links));
+        dirs = dev.dockfsck.model.SortedMaps.sortedCopy(dirs);
+        links = dev.dockfsck.model.SortedMaps.sortedCopy(links);
         strays = List.copyOf(strays);
     }
 

@@ -49,8 +49,11 @@ public final class Overlay2Reader {
                     links.put(le.name(), new ShortLink(le.name(), le.path(), target));
                 }
             } else if (e.kind() == FileKind.DIRECTORY) {
-                dirs.put(e.name(), readDir(e.name(), e.path()));
-                AtomicWriteTmp.collect(StoreFiles.list(e.path()).optional().orElse(List.of()),
+                // one listing per dir: the kinds of its files and its atomic-write leftovers
+                Parsed<List<DirEntry>> listing = StoreFiles.list(e.path(), FileKind.DIRECTORY);
+                List<DirEntry> entries = listing.optional().orElse(null);
+                dirs.put(e.name(), entries != null ? readDir(e.name(), e.path(), entries) : readDir(e.name(), e.path()));
+                AtomicWriteTmp.collect(entries != null ? entries : List.of(),
                         n -> AtomicWriteTmp.isTmpOfAny(n, ATOMIC_FILES), atomicTmp);
             } else {
                 String detail = e.kind() == FileKind.SYMLINK ? "-> " + StoreFiles.readLink(e.path()).orElse("?") : "not a directory";
@@ -62,21 +65,48 @@ public final class Overlay2Reader {
     }
 
     public static OverlayDir readDir(String id, Path dir) {
+        return readDir(id, dir, StoreFiles.kindOf(dir.resolve(OverlayDir.LINK)),
+                StoreFiles.kindOf(dir.resolve(OverlayDir.LOWER)), StoreFiles.kindOf(dir.resolve(OverlayDir.DIFF)),
+                StoreFiles.kindOf(dir.resolve(OverlayDir.WORK)), StoreFiles.kindOf(dir.resolve(OverlayDir.COMMITTED)));
+    }
+
+    /** {@link #readDir(String, Path)} from the dir's listing, just made: its files' kinds are in it. */
+    static OverlayDir readDir(String id, Path dir, List<DirEntry> listing) {
+        FileKind link = FileKind.MISSING;
+        FileKind lower = FileKind.MISSING;
+        FileKind diff = FileKind.MISSING;
+        FileKind work = FileKind.MISSING;
+        FileKind committed = FileKind.MISSING;
+        for (DirEntry e : listing) {
+            switch (e.name()) {
+                case OverlayDir.LINK -> link = e.kind();
+                case OverlayDir.LOWER -> lower = e.kind();
+                case OverlayDir.DIFF -> diff = e.kind();
+                case OverlayDir.WORK -> work = e.kind();
+                case OverlayDir.COMMITTED -> committed = e.kind();
+                default -> {
+                }
+            }
+        }
+        return readDir(id, dir, link, lower, diff, work, committed);
+    }
+
+    private static OverlayDir readDir(String id, Path dir, FileKind linkKind, FileKind lowerKind, FileKind diff,
+                                      FileKind work, FileKind committed) {
         // used verbatim: overlay2 pastes it into a child's lower ("l/" + link), a newline and all
-        Parsed<String> link = StoreFiles.readExact(dir.resolve(OverlayDir.LINK)).map(s -> Overlay2.isShortLinkName(s)
+        Path linkPath = dir.resolve(OverlayDir.LINK);
+        Parsed<String> link = StoreFiles.readExact(linkPath, linkKind).map(s -> Overlay2.isShortLinkName(s)
                 ? Parsed.ok(s)
-                : Parsed.bad(new Defect(Defect.Kind.MALFORMED, dir.resolve(OverlayDir.LINK),
+                : Parsed.bad(new Defect(Defect.Kind.MALFORMED, linkPath,
                         "not a 26-character short id: " + dev.dockfsck.model.Texts.quote(s))));
         Path lowerPath = dir.resolve(OverlayDir.LOWER);
-        Parsed<List<String>> lower = StoreFiles.readBytes(lowerPath, 1 << 20).map(b -> {
+        Parsed<List<String>> lower = StoreFiles.readBytes(lowerPath, lowerKind, 1 << 20).map(b -> {
             String s = new String(b, java.nio.charset.StandardCharsets.UTF_8);
             if (s.isEmpty()) {
                 return Parsed.bad(new Defect(Defect.Kind.EMPTY, lowerPath, ""));
             }
             return Parsed.ok(List.copyOf(Arrays.asList(s.split(":", -1))));
         });
-        return new OverlayDir(id, dir, StoreFiles.kindOf(dir.resolve(OverlayDir.DIFF)), link, lower,
-                StoreFiles.kindOf(dir.resolve(OverlayDir.WORK)) == FileKind.DIRECTORY,
-                StoreFiles.kindOf(dir.resolve(OverlayDir.COMMITTED)) == FileKind.REGULAR);
+        return new OverlayDir(id, dir, diff, link, lower, work == FileKind.DIRECTORY, committed == FileKind.REGULAR);
     }
 }

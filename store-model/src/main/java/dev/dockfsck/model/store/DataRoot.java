@@ -25,7 +25,7 @@ public record DataRoot(Path root, String driver, LayerDb layerDb, Overlay2 overl
                        List<String> volumes, List<Path> importTmp, List<Path> atomicWriteTmp,
                        List<StrayEntry> strays) {
     public DataRoot {
-        containers = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(containers));
+        containers = dev.dockfsck.model.SortedMaps.sortedCopy(containers);
         volumes = List.copyOf(volumes);
         importTmp = List.copyOf(importTmp);
         atomicWriteTmp = List.copyOf(atomicWriteTmp.stream().sorted().toList());
