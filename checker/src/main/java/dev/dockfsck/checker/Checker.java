@@ -122,6 +122,7 @@ public final class Checker {
                 OVERLAY_RULES.forEach(r -> r.check(owner, dir, ctx));
             });
         }
+        dev.dockfsck.model.Phases.mark("check: layers");
         // 2. content, for layers whose metadata and files are there to be proven
         if (options.deep()) {
             if (verifier == null) {
@@ -144,6 +145,7 @@ public final class Checker {
         for (Layer layer : ordered) {
             CHAIN_RULE.check(layer, ctx);
         }
+        dev.dockfsck.model.Phases.mark("check: chain");
         // 4. images, 5. references, 6. containers, 7. leftovers
         for (Image image : store.imageDb().images().values()) {
             IMAGE_RULES.forEach(r -> r.check(image, ctx));
@@ -153,7 +155,9 @@ public final class Checker {
             CONTAINER_RULES.forEach(r -> r.check(c, ctx));
             containerOverlays(c, ctx);
         }
+        dev.dockfsck.model.Phases.mark("check: images..containers");
         LEFTOVER_RULES.forEach(r -> r.check(ctx));
+        dev.dockfsck.model.Phases.mark("check: leftovers");
         // 8. the restorable app store, when given: its own damage, which of its images a
         //    damaged unreferenced layer would break on re-load, and the tags the engine lost
         options.appStore().ifPresent(apps -> {

@@ -154,6 +154,10 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     static DataRoot read(Path root) {
+        java.util.Optional<DataRoot> early = dev.dockfsck.model.store.Prefetch.take(root);
+        if (early.isPresent()) {
+            return early.get();
+        }
         try {
             return DataRootReader.read(root);
         } catch (StoreException e) {

@@ -40,8 +40,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        dev.dockfsck.model.Phases.mark("main");
         StartUp.begin(args);
-        System.exit(run(args));
+        int exit = run(args);
+        dev.dockfsck.model.Phases.mark("exit");
+        System.exit(exit);
     }
 
     /** Runs the command line and returns its exit code (used by tests). */
@@ -67,6 +70,7 @@ public final class Main implements Runnable {
         } else {
             COMMANDS.values().forEach(c -> cl.addSubcommand(c.get()));
         }
+        dev.dockfsck.model.Phases.mark("picocli model");
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -2,6 +2,8 @@ package dev.dockfsck.cli;
 
 import dev.dockfsck.model.fs.StoreFiles;
 import dev.dockfsck.model.hash.Sha256Engine;
+import dev.dockfsck.model.store.Prefetch;
+import java.nio.file.Path;
 
 /**
  * Start-up work a run will need, begun on daemon threads before picocli reads the commands'
@@ -22,6 +24,55 @@ final class StartUp {
         Thread json = new Thread(StoreFiles::warmUp, "dockfsck-json-preload");
         json.setDaemon(true);
         json.start();
+        prefetch(args);
+    }
+
+    /**
+     * {@code check} and {@code repair} read the whole store first: that read begins now, on a
+     * second thread, while picocli reads the commands' annotations ({@link Prefetch}; a preen of
+     * 1000 layers: docs/benchmarks.md, "Start-up"). {@code repair} reads it only once the
+     * live-engine check that it makes again itself finds no dockerd on the root. Any argument
+     * this does not understand simply means no early read.
+     */
+    static void prefetch(String... args) {
+        Path root = rootOf(args);
+        if (root == null) {
+            return;
+        }
+        boolean repair = args[0].equals("repair");
+        Prefetch.start(root, () -> !repair || dev.dockfsck.repair.live.LiveEngine.find(root).isEmpty());
+    }
+
+    /** The {@code --root} of a {@code check} or {@code repair} command line, or null when it is another or unclear. */
+    static Path rootOf(String... args) {
+        if (args.length == 0 || !(args[0].equals("check") || args[0].equals("repair"))) {
+            return null;
+        }
+        String root = null;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--root")) {
+                if (root != null || i + 1 >= args.length) {
+                    return null;
+                }
+                root = args[++i];
+            } else if (a.startsWith("--root=")) {
+                if (root != null) {
+                    return null;
+                }
+                root = a.substring("--root=".length());
+            } else if (a.equals("--") || a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+                return null;
+            }
+        }
+        if (root == null) {
+            root = "/var/lib/docker"; // the commands' default
+        }
+        try {
+            return Path.of(root);
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
     }
 
     /** Whether a run with these arguments hashes content: the launcher's rule for the foreign flags. */

@@ -35,4 +35,22 @@ class StartUpTest {
         assertFalse(StartUp.hashes("--version"));
         assertFalse(StartUp.hashes("check", "--deeper"));
     }
+
+    @Test
+    void theStoreIsReadEarlyForCheckAndRepairOnTheirRoot() {
+        assertEquals(Path.of("/srv/docker"), StartUp.rootOf("repair", "--preen", "--root", "/srv/docker", "--state-dir", "/s"));
+        assertEquals(Path.of("/srv/docker"), StartUp.rootOf("check", "--root=/srv/docker", "--format", "json"));
+        assertEquals(Path.of("/var/lib/docker"), StartUp.rootOf("repair", "--preen"), "the commands' default root");
+    }
+
+    @Test
+    void noEarlyReadForOtherCommandsOrUnclearArguments() {
+        assertEquals(null, StartUp.rootOf());
+        assertEquals(null, StartUp.rootOf("restore", "--root", "/r"));
+        assertEquals(null, StartUp.rootOf("inventory", "--root", "/r"));
+        assertEquals(null, StartUp.rootOf("check", "--root"));
+        assertEquals(null, StartUp.rootOf("check", "--root", "/a", "--root", "/b"));
+        assertEquals(null, StartUp.rootOf("repair", "--help"));
+        assertEquals(null, StartUp.rootOf("check", "--", "--root", "/r"));
+    }
 }

@@ -99,7 +99,11 @@ public final class Repairer {
             throw new RefusedException("refusing to repair " + root + ": " + live.get()
                     + "; stop dockerd (systemctl stop docker docker.socket) and run again");
         }
-        DataRoot store = read(root);
+        // the CLI may have begun this read at start-up, after the same live-engine check
+        DataRoot store = dev.dockfsck.model.store.Prefetch.take(root).orElse(null);
+        if (store == null) {
+            store = read(root);
+        }
         Journal journal = new Journal(options.stateDir(), store.root().toString());
         Optional<Plan> pending = journal.pending();
         String stamp = EngineStamp.of(store.root());

@@ -114,24 +114,32 @@ final class OverlayLinks {
         return fixes;
     }
 
-    /** The {@code lower} a dir on this layer's dir has: its parents' links, nearest first. */
+    /** Memo of {@link #expectedLower}: every layer asks for its chain, a child's is its parent's plus one. */
+    private final Map<Digest, Optional<List<String>>> lowerMemo = new HashMap<>();
+
+    /** The {@code lower} a dir on this layer's dir has: its parents' links, nearest first (unmodifiable). */
     Optional<List<String>> expectedLower(Layer l) {
-        List<String> out = new ArrayList<>();
-        Set<Digest> seen = new HashSet<>();
-        Layer cur = l;
-        while (!cur.isBase()) {
-            if (!seen.add(cur.chainId())) {
-                return Optional.empty();
-            }
-            Optional<Layer> parent = cur.parent().optional().map(ctx.layers()::get);
-            Optional<String> link = parent.flatMap(p -> p.cacheId().optional()).map(linkAfter::get);
-            if (parent.isEmpty() || link.isEmpty()) {
-                return Optional.empty();
-            }
-            out.add("l/" + link.get());
-            cur = parent.get();
+        return expectedLower(l, new HashSet<>());
+    }
+
+    /** A child's lower is its parent's link, then the parent's lower: each layer's chain is walked once. */
+    private Optional<List<String>> expectedLower(Layer l, Set<Digest> visiting) {
+        Optional<List<String>> memo = lowerMemo.get(l.chainId());
+        if (memo != null) {
+            return memo;
         }
-        return Optional.of(out);
+        if (l.isBase()) {
+            memo = Optional.of(List.of());
+        } else if (!visiting.add(l.chainId())) {
+            return Optional.empty(); // a cycle: no lower for any layer on it (memoized by the callers)
+        } else {
+            Layer parent = l.parent().optional().map(ctx.layers()::get).orElse(null);
+            String link = parent == null ? null : parent.cacheId().optional().map(linkAfter::get).orElse(null);
+            memo = parent == null || link == null ? Optional.empty()
+                    : expectedLower(parent, visiting).map(rest -> List.copyOf(prepend(link, rest)));
+        }
+        lowerMemo.put(l.chainId(), memo);
+        return memo;
     }
 
     static List<String> prepend(String link, List<String> rest) {

@@ -76,7 +76,13 @@ public final class Preener {
             throw new Repairer.RefusedException("refusing to preen " + root + ": " + live.get()
                     + "; the boot unit runs before docker.service");
         }
-        DataRoot store = read(root);
+        dev.dockfsck.model.Phases.mark("preen: live engine");
+        // the CLI may have begun this read at start-up, after the same live-engine check
+        DataRoot store = dev.dockfsck.model.store.Prefetch.take(root).orElse(null);
+        if (store == null) {
+            store = read(root);
+        }
+        dev.dockfsck.model.Phases.mark("preen: read store");
         Journal journal = new Journal(options.stateDir(), store.root().toString());
         Optional<Plan> pending = journal.pending();
         String stamp = EngineStamp.of(store.root());
@@ -85,6 +91,7 @@ public final class Preener {
             journal.abandon();
             pending = Optional.empty();
         }
+        dev.dockfsck.model.Phases.mark("preen: journal, stamp");
         Report before = null;
         Plan plan;
         List<PreenPolicy.Deferred> deferred;
@@ -99,10 +106,13 @@ public final class Preener {
             deferred = List.of();
         } else {
             before = check(store);
+            dev.dockfsck.model.Phases.mark("preen: check");
             Plan full = Planner.plan(before, new Planner.Options(false, options.extraNames(), options.blobs()));
+            dev.dockfsck.model.Phases.mark("preen: planner");
             PreenPolicy.Split split = PreenPolicy.split(full, before);
             plan = split.preen();
             deferred = split.deferred();
+            dev.dockfsck.model.Phases.mark("preen: plan");
         }
         options.listener().planned(before, plan, resumed);
         if (options.dryRun() || plan.isEmpty()) {

@@ -40,8 +40,11 @@ public final class DataRootReader {
         List<StrayEntry> strays = new ArrayList<>();
         List<Path> atomicTmp = new ArrayList<>();
         var layerDb = LayerDbReader.read(imageDir.resolve("layerdb"));
+        dev.dockfsck.model.Phases.mark("read: layerdb");
         var overlay2 = Overlay2Reader.read(real.resolve(driver), atomicTmp);
+        dev.dockfsck.model.Phases.mark("read: overlay2");
         var imageDb = ImageDbReader.read(imageDir.resolve("imagedb"), atomicTmp);
+        dev.dockfsck.model.Phases.mark("read: imagedb");
         if (StoreFiles.notARealDir(imageDir).isEmpty()) {
             AtomicWriteTmp.collect(StoreFiles.list(imageDir).optional().orElse(List.of()),
                     n -> AtomicWriteTmp.isTmpOf(n, Repositories.FILE), atomicTmp);
