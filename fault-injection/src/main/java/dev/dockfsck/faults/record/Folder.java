@@ -113,13 +113,22 @@ public final class Folder {
     }
 
     private void write(String fdArg, Long offset, long len) {
+        write(fdArg, offset, len, null);
+    }
+
+    /** {@code data}: the bytes strace printed (at least {@code len} of them, else they are not kept) */
+    private void write(String fdArg, Long offset, long len, byte[] data) {
         String rel = rel(StraceParser.fdPath(fdArg));
         if (rel == null || len <= 0) {
             return;
         }
         String k = key(fdArg);
         long at = offset != null ? offset : position.getOrDefault(k, 0L);
-        ops.add(new FsOp.Write(rel, at, len, inode(rel)));
+        byte[] kept = data != null && data.length >= len ? java.util.Arrays.copyOf(data, (int) len) : null;
+        if (kept == null && data != null) {
+            skipped.merge("write-payload-cut", 1, Integer::sum);
+        }
+        ops.add(new FsOp.Write(rel, at, len, inode(rel), kept));
         if (offset == null) {
             position.put(k, at + len);
         }
@@ -191,8 +200,10 @@ public final class Folder {
                 }
                 position.put(c.ret() + "<" + c.retPath(), 0L);
             }
-            case "write", "writev" -> write(c.arg(0), null, c.ret());
-            case "pwrite64", "pwritev", "pwritev2" -> write(c.arg(0), number(c.arg(3)), c.ret());
+            case "write" -> write(c.arg(0), null, c.ret(), payload(c.arg(1)));
+            case "writev" -> write(c.arg(0), null, c.ret(), iovecs(c.arg(1)));
+            case "pwrite64" -> write(c.arg(0), number(c.arg(3)), c.ret(), payload(c.arg(1)));
+            case "pwritev", "pwritev2" -> write(c.arg(0), number(c.arg(3)), c.ret(), iovecs(c.arg(1)));
             case "copy_file_range" -> write(c.arg(2), c.arg(3).equals("NULL") ? null : number(c.arg(3)), c.ret());
             case "sendfile", "sendfile64" -> write(c.arg(0), null, c.ret());
             case "splice" -> write(c.arg(2), c.arg(3).equals("NULL") ? null : number(c.arg(3)), c.ret());
@@ -306,6 +317,45 @@ public final class Folder {
                 }
             }
         }
+    }
+
+    /** the bytes of a printed buffer; empty when strace cut it ({@code "..."...}), null when it printed no string */
+    static byte[] payload(String arg) {
+        if (arg == null || !arg.startsWith("\"")) {
+            return null;
+        }
+        if (!arg.endsWith("\"")) {
+            return new byte[0];
+        }
+        return StraceParser.unquote(arg);
+    }
+
+    /** the bytes of a printed iovec array ({@code [{iov_base="..", iov_len=2}, ...]}), in order; empty when cut */
+    static byte[] iovecs(String arg) {
+        if (arg == null || !arg.startsWith("[") || !arg.endsWith("]")) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (String e : StraceParser.splitArgs(arg.substring(1, arg.length() - 1))) {
+            if (!e.startsWith("{") || !e.endsWith("}")) {
+                return new byte[0]; // "..." : more iovecs than printed
+            }
+            byte[] part = null;
+            for (String f : StraceParser.splitArgs(e.substring(1, e.length() - 1))) {
+                if (f.startsWith("iov_base=")) {
+                    part = payload(f.substring("iov_base=".length()));
+                }
+            }
+            if (part == null || (part.length == 0 && !f0(e).equals("iov_base=\"\""))) {
+                return new byte[0];
+            }
+            b.writeBytes(part);
+        }
+        return b.toByteArray();
+    }
+
+    private static String f0(String iovec) {
+        return StraceParser.splitArgs(iovec.substring(1, iovec.length() - 1)).get(0);
     }
 
     static long[] dev(String arg) {

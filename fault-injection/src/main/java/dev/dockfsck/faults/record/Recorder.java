@@ -26,6 +26,14 @@ public final class Recorder {
             + "syncfs,sync,mknod,mknodat,copy_file_range,sendfile,splice,fallocate,close,lseek,"
             + "execve,clone,clone3,fork,vfork,chroot,pivot_root,chdir,fchdir";
 
+    /**
+     * How many bytes of each written buffer strace prints (-s): every write's bytes are kept in the
+     * log, so that a range written again later (containerd's bolt meta.db, rewritten in place
+     * during a pull) replays with the bytes of that write, not the last ones. Go copies files in
+     * 32 KiB buffers; a longer write is kept up to this and read from the after-snapshot.
+     */
+    static final int PAYLOAD = 1 << 20;
+
     private Recorder() {
     }
 
@@ -72,7 +80,7 @@ public final class Recorder {
             GoldenStore.copy(root, work.resolve("before"));
             int umask = umask(d.pid());
             // dockerd and the processes it started (its containerd writes <root>/containerd during a pull)
-            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-s", "256", "-o", log.toString(),
+            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-s", Integer.toString(PAYLOAD), "-o", log.toString(),
                     "-e", "trace=" + TRACE, "-p", Long.toString(d.pid())));
             ProcessHandle.of(d.pid()).ifPresent(h -> h.descendants().forEach(c -> {
                 cmd.add("-p");
