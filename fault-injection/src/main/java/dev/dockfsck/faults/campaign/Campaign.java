@@ -81,6 +81,7 @@ public final class Campaign {
 
     private Summary run() throws IOException {
         Files.createDirectories(o.work());
+        o.dockfsck().assertRuns(o.work().resolve("dockfsck-version.log"));
         Path recDir = o.recording().orElse(o.work().resolve("recording"));
         List<Path> archives;
         store = o.appStore().orElse(null);

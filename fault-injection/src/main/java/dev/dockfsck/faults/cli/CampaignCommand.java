@@ -93,8 +93,14 @@ final class CampaignCommand implements Callable<Integer> {
         }
         Path w = work != null ? work : Files.createTempDirectory(Path.of("/tmp"), "dockfsck-campaign");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-        Campaign.Summary s = Campaign.run(new Campaign.Options(images, Optional.ofNullable(appStore), Optional.ofNullable(recording),
-                states, seed, sh, Optional.ofNullable(only), w, launcher == null ? Dockfsck.thisJvm() : Dockfsck.launcher(launcher), keep, pull), out);
+        Campaign.Summary s;
+        try {
+            s = Campaign.run(new Campaign.Options(images, Optional.ofNullable(appStore), Optional.ofNullable(recording),
+                    states, seed, sh, Optional.ofNullable(only), w, launcher == null ? Dockfsck.thisJvm() : Dockfsck.launcher(launcher), keep, pull), out);
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("dockfsck: faults campaign: " + e.getMessage());
+            return FaultsCommand.OPERATIONAL;
+        }
         String table = Reports.markdown(s.results());
         out.println();
         out.print(table);
