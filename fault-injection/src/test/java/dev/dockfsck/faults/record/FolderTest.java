@@ -86,4 +86,27 @@ class FolderTest {
         assertEquals(new FsOp.Write(rel, 606, 5, 1), ops.get(6), "sendfile: no bytes in the log");
         assertEquals(2, f.skipped().get("write-payload-cut"));
     }
+
+    @Test
+    void writesThroughAMountedContainerLayerLandInItsUpperDirWithTheParentsOverlayfsCopiesUp() {
+        String l = R + "/overlay2/abc";
+        List<String> log = List.of(
+                "40 mkdirat(AT_FDCWD</>, \"" + l + "/merged\", 0700) = 0",
+                "40 mount(\"overlay\", \"" + l + "/merged\", \"overlay\", 0, \"index=off,lowerdir=" + R + "/overlay2/l/X,upperdir=" + l
+                        + "/diff,workdir=" + l + "/work\") = 0",
+                "40 mkdirat(AT_FDCWD</>, \"" + l + "/merged/dev\", 0755) = 0",
+                "40 openat(AT_FDCWD</>, \"" + l + "/merged/etc/hosts\", O_RDONLY|O_CREAT|O_CLOEXEC, 0755) = 20<" + l + "/merged/etc/hosts>",
+                "40 openat(AT_FDCWD</>, \"" + l + "/merged/etc/passwd\", O_RDONLY|O_CLOEXEC) = 21<" + l + "/merged/etc/passwd>",
+                "50 openat(AT_FDCWD</>, \"" + l + "/merged/dev\", O_PATH|O_CLOEXEC) = 6<" + l + "/merged/dev>",
+                "50 mount(\"tmpfs\", \"/proc/self/fd/6\", \"tmpfs\", MS_NOSUID, \"mode=755\") = 0",
+                "50 mknodat(AT_FDCWD</>, \"" + l + "/merged/dev/null\", S_IFCHR|0666, makedev(0x1, 0x3)) = 0",
+                "50 mount(\"" + l + "/merged\", \"" + l + "/merged\", 0xc000, MS_BIND|MS_REC, NULL) = 0");
+        Folder f = new Folder(R, 022);
+        StraceParser.parse(log).forEach(f::accept);
+        assertEquals(List.of(new FsOp.Mkdir("overlay2/abc/merged", 0700), new FsOp.Mkdir("overlay2/abc/work/work", 0),
+                new FsOp.Mkdir("overlay2/abc/diff/dev", 0755), new FsOp.Mkdir("overlay2/abc/diff/etc", Folder.COPY_UP),
+                new FsOp.Create("overlay2/abc/diff/etc/hosts", 0755, 1)), f.ops(),
+                "the tmpfs runc mounts on dev/ keeps the device node off the disk; reading passwd copies nothing up");
+        assertEquals(1, f.skipped().get("on-a-mount"));
+    }
 }
