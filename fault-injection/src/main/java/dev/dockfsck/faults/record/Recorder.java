@@ -225,6 +225,10 @@ public final class Recorder {
         return 022;
     }
 
+    public static void sleepMillis(long ms) {
+        sleep(ms);
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);
