@@ -513,18 +513,26 @@ public final class Campaign {
             }
             case RM, RUN -> {
                 boolean there = d.docker("inspect", "--format", "{{.Id}}", victim).ok();
-                if (there) {
+                if (there && op == Op.RM) {
+                    // a container marked for removal (the crash came after config.v2.json said so) is
+                    // removed by dockerd itself once it has started: give it the time, then finish the rm
+                    for (int i = 0; i < 50 && there && d.docker("inspect", "--format", "{{.State.RemovalInProgress}}{{.State.Dead}}", victim)
+                            .stdout().contains("true"); i++) {
+                        Recorder.sleepMillis(200);
+                        there = d.docker("inspect", "--format", "{{.Id}}", victim).ok();
+                    }
+                }
+                if (there && op == Op.RM) {
+                    redone = true;
+                    Dockerd.Result rm = d.docker("rm", "-f", victim);
+                    if (!rm.ok() || d.docker("inspect", victim).ok()) {
+                        broken.add("container " + victim + " still there but not removable: " + rm.stderr().strip());
+                    }
+                } else if (there) {
                     // present: it must be healthy (it runs) and removable / as the run left it
                     Dockerd.Result r = d.docker("start", "-a", victim);
                     if (!r.ok()) {
                         broken.add("container " + victim + " still there but does not start: " + r.stderr().strip());
-                    }
-                    if (op == Op.RM) {
-                        redone = true;
-                        Dockerd.Result rm = d.docker("rm", victim);
-                        if (!rm.ok()) {
-                            broken.add("container " + victim + " still there but not removable: " + rm.stderr().strip());
-                        }
                     }
                 } else {
                     String id = containerId(root, victim);
