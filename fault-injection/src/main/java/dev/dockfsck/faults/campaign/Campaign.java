@@ -486,7 +486,8 @@ public final class Campaign {
                 Dockerd.Result r = d.docker("load", "-i", archiveOf(id).toString());
                 redone = true;
                 if (!r.ok() || !present(d, id)) {
-                    broken.add("image " + id.shortHex() + " neither restored nor re-loadable: " + r.stderr().strip());
+                    broken.add("image " + id.shortHex() + " neither restored nor re-loadable: "
+                            + (r.ok() ? "docker load said: " + r.stdout().strip() : r.stderr().strip() + " " + r.stdout().strip()).strip());
                 }
             }
         }
