@@ -16,8 +16,12 @@ public record Dockfsck(List<String> command) {
     public static Dockfsck thisJvm() {
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse("java"));
-        // as the launcher runs --deep, --app-store and restore: libc through the foreign linker, exact byte paths
-        c.addAll(List.of("--add-modules=jdk.incubator.foreign", "--enable-native-access=ALL-UNNAMED",
+        // as the launcher runs --deep, --app-store and restore: libc through the foreign linker (JDK 17's
+        // incubator module; the final API needs none from JDK 22 on, where that module is gone), exact byte paths
+        if (java.lang.module.ModuleFinder.ofSystem().find("jdk.incubator.foreign").isPresent()) {
+            c.add("--add-modules=jdk.incubator.foreign");
+        }
+        c.addAll(List.of("--enable-native-access=ALL-UNNAMED",
                 "--add-opens=java.base/sun.nio.fs=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("-Dfile.") || a.startsWith("-Dsun.jnu")) {
@@ -32,6 +36,19 @@ public record Dockfsck(List<String> command) {
 
     public static Dockfsck launcher(Path script) {
         return new Dockfsck(List.of(script.toAbsolutePath().toString()));
+    }
+
+    /**
+     * Fails with the command's own words unless {@code dockfsck --version} runs: a campaign whose
+     * every step dies in the JVM would otherwise report every state "not healed".
+     */
+    public void assertRuns(Path log) throws IOException {
+        int rc = run(log, "--version");
+        if (rc != 0) {
+            String tail = java.nio.file.Files.readString(log).lines().reduce("", (a, b) -> b);
+            throw new IOException("dockfsck does not run (" + String.join(" ", command) + " --version: exit " + rc + ": " + tail
+                    + "; see " + log + ")");
+        }
     }
 
     /** Runs {@code dockfsck args...}, appending its output to {@code log}; returns its exit code. */

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /** {@code dockfsck faults campaign}: power-cut crash states of a real docker load, each checked, repaired, restored and verified. */
 @Command(name = "campaign", mixinStandardHelpOptions = true,
-        description = {"Records docker load of the archives on a private dockerd (strace), generates power-cut crash states,",
+        description = {"Records docker load (or pull, run, rm, rmi: --op) of the archives on a private dockerd (strace), generates power-cut crash states",
+                "(and with --kills real kill -9 crashes of dockerd),",
                 "and runs check --deep, repair --deep --app-store, dockerd, restore --pending on each, verifying that it heals.",
                 "With several archives the first is loaded before the trace: a bystander that must survive untouched."})
 final class CampaignCommand implements Callable<Integer> {
@@ -56,8 +57,24 @@ final class CampaignCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "keep every state's directory (failed ones are always kept)")
     boolean keep;
 
-    @Option(names = "--pull", description = "record docker pull of the images from a local registry (docker-registry) instead of docker load")
+    @Option(names = "--pull", description = "the same as --op pull")
     boolean pull;
+
+    @Option(names = "--op", defaultValue = "load", description = {"the operation crashed: load, pull (from a local docker-registry),",
+            "run, rm (of a container), rmi (of an image); the container ops take two archives: the first runs the keeper",
+            "container (with a named volume), the second is the victim's image (default: ${DEFAULT-VALUE})"})
+    String opName;
+
+    @Option(names = "--kills", defaultValue = "0", description = "also this many kill -9 states: dockerd and its children killed at a seeded time during the real operation")
+    int kills;
+
+    @Option(names = "--only-kill", description = "run kill -9 state I alone")
+    Integer onlyKill;
+
+    @Option(names = "--dockerd-alone", arity = "0..1", fallbackValue = "1", defaultValue = "0",
+            description = {"also run every N-th state (N=1 when not given) with dockerd alone plus an agent that re-loads",
+                    "what is missing (no dockfsck): the table's dockerd-alone columns (about doubles those states' time)"})
+    int dockerdAloneEvery;
 
     @Option(names = "--dockfsck", description = "the dockfsck command each step runs (default: this JVM)")
     Path launcher;
@@ -66,6 +83,23 @@ final class CampaignCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (images.isEmpty() && recording == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give --image ARCHIVE (or --recording DIR)");
+        }
+        Campaign.Op op;
+        try {
+            op = pull ? Campaign.Op.PULL : Campaign.Op.parse(opName);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (kills < 0 || dockerdAloneEvery < 0 || states < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--states, --kills and --dockerd-alone take numbers >= 0");
+        }
+        for (Path i : images) {
+            if (!Files.isRegularFile(i)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--image " + i + ": no such file");
+            }
+        }
+        if (recording != null && !Files.isRegularFile(recording.resolve("recording.properties"))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--recording " + recording + ": not a recording (no recording.properties)");
         }
         CrashStates.Shard sh;
         try {
@@ -93,8 +127,15 @@ final class CampaignCommand implements Callable<Integer> {
         }
         Path w = work != null ? work : Files.createTempDirectory(Path.of("/tmp"), "dockfsck-campaign");
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-        Campaign.Summary s = Campaign.run(new Campaign.Options(images, Optional.ofNullable(appStore), Optional.ofNullable(recording),
-                states, seed, sh, Optional.ofNullable(only), w, launcher == null ? Dockfsck.thisJvm() : Dockfsck.launcher(launcher), keep, pull), out);
+        Campaign.Summary s;
+        try {
+            s = Campaign.run(new Campaign.Options(images, Optional.ofNullable(appStore), Optional.ofNullable(recording),
+                    states, seed, sh, Optional.ofNullable(only), w, launcher == null ? Dockfsck.thisJvm() : Dockfsck.launcher(launcher), keep, op,
+                    kills, Optional.ofNullable(onlyKill), dockerdAloneEvery), out);
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("dockfsck: faults campaign: " + e.getMessage());
+            return FaultsCommand.OPERATIONAL;
+        }
         String table = Reports.markdown(s.results());
         out.println();
         out.print(table);
@@ -102,7 +143,7 @@ final class CampaignCommand implements Callable<Integer> {
             Files.writeString(markdown, table);
         }
         if (junit != null) {
-            Files.writeString(junit, Reports.junit(s.results(), "dockfsck faults campaign seed " + seed + " shard " + shard));
+            Files.writeString(junit, Reports.junit(s.results(), "dockfsck faults campaign " + op.word() + " seed " + seed + " shard " + shard));
         }
         out.println("faults: " + s.results().stream().filter(Campaign.Result::healed).count() + " of " + s.results().size()
                 + " states healed; work dir " + w);

@@ -32,7 +32,7 @@ public record CrashState(int index, int crashPoint, int metadataCut, Map<Integer
                 } else if (p == Persisted.CUT_4K) {
                     long end = (w.offset() + w.length()) / 4096 * 4096;
                     if (end > w.offset()) {
-                        out.add(new FsOp.Write(w.path(), w.offset(), end - w.offset(), w.inode()));
+                        out.add(w.prefix(end - w.offset()));
                     }
                 }
             } else if (op instanceof FsOp.Sync) {

@@ -129,11 +129,12 @@ public final class CrashStates {
      * Whether replaying {@code s} gives the bytes the disk held: a write's bytes are read where its
      * inode ends up, so a range written again after the crash point (a database page rewritten in
      * place: containerd's bolt meta.db during a pull) replays with the later bytes, which the
-     * disk never held at the crash. False when such a write is in the state.
+     * disk never held at the crash. False when such a write is in the state; a write whose bytes the
+     * log kept ({@link FsOp.Write#data}) replays with those and is always faithful.
      */
     public static boolean faithful(List<FsOp> ops, CrashState s) {
         for (int i = 0; i < s.crashPoint(); i++) {
-            if (!(ops.get(i) instanceof FsOp.Write w) || s.writes().get(i) == CrashState.Persisted.EMPTY) {
+            if (!(ops.get(i) instanceof FsOp.Write w) || w.data() != null || s.writes().get(i) == CrashState.Persisted.EMPTY) {
                 continue;
             }
             for (int j = s.crashPoint(); j < ops.size(); j++) {

@@ -22,11 +22,45 @@ public final class Folder {
     private final Map<String, Long> position = new HashMap<>();
     private final Map<String, Integer> skipped = new TreeMap<>();
     private int nextInode = 1;
+    /** dirs of an overlay upper (a container's diff/) that exist there: made by an op, or copied up */
+    private final java.util.Set<String> upperDirs = new java.util.HashSet<>();
+    /** mount points (under the root) of what runc mounts over a container's rootfs: proc, a tmpfs on dev, sysfs, ... */
+    private final java.util.Set<String> mountedOver = new java.util.HashSet<>();
+    /** each thread's last opened descriptors (fd -> path): runc names a mount target as /proc/self/fd/N */
+    private final Map<Long, Map<Long, String>> opened = new HashMap<>();
+    /** whether a path of the call being folded was written through a mounted merged/ dir */
+    private boolean viaMerged;
+
+    /**
+     * The mode of a {@link FsOp.Mkdir} that stands for overlayfs copying a directory of a lower layer
+     * up into the upper one (the kernel does it, no call shows it): {@link Recorder#load} gives it
+     * the mode and owner the directory has in the after-snapshot.
+     */
+    public static final int COPY_UP = -1;
 
     /** {@code root}: the data root's absolute real path; {@code umask}: the writer's (dockerd's). */
     public Folder(String root, int umask) {
         this.root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
         this.umask = umask;
+    }
+
+    /** adds an op unless it lands on a file system mounted over the store (runc's tmpfs on a rootfs' dev/, ...) */
+    private void emit(FsOp op) {
+        if (!mountedOver.isEmpty() && (hidden(op.path()) || (op instanceof FsOp.Rename r && hidden(r.from()))
+                || (op instanceof FsOp.Link l && hidden(l.from())))) {
+            skipped.merge("on-a-mount", 1, Integer::sum);
+            return;
+        }
+        ops.add(op);
+    }
+
+    private boolean hidden(String rel) {
+        for (String m : mountedOver) {
+            if (rel.startsWith(m + "/")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public List<FsOp> ops() {
@@ -61,8 +95,71 @@ public final class Folder {
             return null;
         }
         String n = normalize(abs);
-        return n.startsWith(root + "/") ? n.substring(root.length() + 1) : null;
+        if (!n.startsWith(root + "/")) {
+            return null;
+        }
+        String r = n.substring(root.length() + 1);
+        String u = upper(r);
+        if (!u.equals(r)) {
+            viaMerged = true;
+        }
+        return u;
     }
+
+    /**
+     * A path below a mounted layer's {@code overlay2/<id>/merged/} (dockerd writes a container's
+     * init files there, runc its mount points) is written into that layer's upper dir,
+     * {@code overlay2/<id>/diff/}: what stays on disk once it is unmounted.
+     */
+    static String upper(String rel) {
+        if (!rel.startsWith("overlay2/")) {
+            return rel;
+        }
+        int a = rel.indexOf('/', "overlay2/".length());
+        if (a < 0 || !rel.startsWith("/merged/", a)) {
+            return rel;
+        }
+        return rel.substring(0, a) + "/diff/" + rel.substring(a + "/merged/".length());
+    }
+
+    /** the upper dir a path lies in ({@code overlay2/<id>/diff}), when it was written through merged/ of a container layer */
+    private static String upperRoot(String rel) {
+        if (rel == null || !rel.startsWith("overlay2/")) {
+            return null;
+        }
+        int a = rel.indexOf('/', "overlay2/".length());
+        return a > 0 && rel.startsWith("/diff/", a) ? rel.substring(0, a + "/diff".length()) : null;
+    }
+
+    /**
+     * Before an entry is made in a container layer's upper dir, overlayfs copies each parent that
+     * only a lower layer has up into it: an op for each such dir not yet there.
+     */
+    private void copyUp(String rel, boolean merged) {
+        if (rel != null && hidden(rel)) {
+            return; // on runc's mounts, not on the upper dir
+        }
+        String top = merged ? upperRoot(rel) : null;
+        if (top == null) {
+            if (rel != null && upperRoot(rel) != null) {
+                upperDirs.add(rel); // made in diff/ directly (dockerd's create), not through the mount
+            }
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        for (String d = rel.substring(0, rel.lastIndexOf('/')); d.length() > top.length(); d = d.substring(0, d.lastIndexOf('/'))) {
+            if (upperDirs.contains(d)) {
+                break;
+            }
+            missing.add(0, d);
+        }
+        for (String d : missing) {
+            emit(new FsOp.Mkdir(d, COPY_UP));
+            upperDirs.add(d);
+        }
+    }
+
+
 
     static String normalize(String abs) {
         List<String> parts = new ArrayList<>();
@@ -113,13 +210,22 @@ public final class Folder {
     }
 
     private void write(String fdArg, Long offset, long len) {
+        write(fdArg, offset, len, null);
+    }
+
+    /** {@code data}: the bytes strace printed (at least {@code len} of them, else they are not kept) */
+    private void write(String fdArg, Long offset, long len, byte[] data) {
         String rel = rel(StraceParser.fdPath(fdArg));
         if (rel == null || len <= 0) {
             return;
         }
         String k = key(fdArg);
         long at = offset != null ? offset : position.getOrDefault(k, 0L);
-        ops.add(new FsOp.Write(rel, at, len, inode(rel)));
+        byte[] kept = data != null && data.length >= len ? java.util.Arrays.copyOf(data, (int) len) : null;
+        if (kept == null && data != null) {
+            skipped.merge("write-payload-cut", 1, Integer::sum);
+        }
+        emit(new FsOp.Write(rel, at, len, inode(rel), kept));
         if (offset == null) {
             position.put(k, at + len);
         }
@@ -132,7 +238,8 @@ public final class Folder {
             }
             return;
         }
-        ops.add(new FsOp.Rename(from, to));
+        copyUp(to, viaMerged);
+        emit(new FsOp.Rename(from, to));
         // the target name (and anything under it) is replaced
         inodeOfPath.keySet().removeIf(p -> p.equals(to) || p.startsWith(to + "/"));
         Map<String, Integer> moved = new TreeMap<>();
@@ -156,8 +263,12 @@ public final class Folder {
     }
 
     public void accept(Syscall c) {
+        viaMerged = false;
         switch (c.name()) {
             case "open", "openat", "creat" -> {
+                if (c.retPath() != null) {
+                    opened.computeIfAbsent(c.tid(), t -> new HashMap<>()).put(c.ret(), c.retPath());
+                }
                 String rel;
                 String flags;
                 String modeArg;
@@ -184,15 +295,18 @@ public final class Folder {
                     return;
                 }
                 if (flags.contains("O_CREAT")) {
-                    ops.add(new FsOp.Create(rel, mode(modeArg) & ~umask, inode(rel)));
+                    copyUp(rel, viaMerged);
+                    emit(new FsOp.Create(rel, mode(modeArg) & ~umask, inode(rel)));
                 }
                 if (flags.contains("O_TRUNC")) {
-                    ops.add(new FsOp.Truncate(rel, 0, inode(rel)));
+                    emit(new FsOp.Truncate(rel, 0, inode(rel)));
                 }
                 position.put(c.ret() + "<" + c.retPath(), 0L);
             }
-            case "write", "writev" -> write(c.arg(0), null, c.ret());
-            case "pwrite64", "pwritev", "pwritev2" -> write(c.arg(0), number(c.arg(3)), c.ret());
+            case "write" -> write(c.arg(0), null, c.ret(), payload(c.arg(1)));
+            case "writev" -> write(c.arg(0), null, c.ret(), iovecs(c.arg(1)));
+            case "pwrite64" -> write(c.arg(0), number(c.arg(3)), c.ret(), payload(c.arg(1)));
+            case "pwritev", "pwritev2" -> write(c.arg(0), number(c.arg(3)), c.ret(), iovecs(c.arg(1)));
             case "copy_file_range" -> write(c.arg(2), c.arg(3).equals("NULL") ? null : number(c.arg(3)), c.ret());
             case "sendfile", "sendfile64" -> write(c.arg(0), null, c.ret());
             case "splice" -> write(c.arg(2), c.arg(3).equals("NULL") ? null : number(c.arg(3)), c.ret());
@@ -205,13 +319,13 @@ public final class Folder {
             case "ftruncate" -> {
                 String rel = rel(StraceParser.fdPath(c.arg(0)));
                 if (rel != null) {
-                    ops.add(new FsOp.Truncate(rel, number(c.arg(1)), inode(rel)));
+                    emit(new FsOp.Truncate(rel, number(c.arg(1)), inode(rel)));
                 }
             }
             case "truncate" -> {
                 String rel = at(null, c.arg(0));
                 if (rel != null) {
-                    ops.add(new FsOp.Truncate(rel, number(c.arg(1)), inode(rel)));
+                    emit(new FsOp.Truncate(rel, number(c.arg(1)), inode(rel)));
                 }
             }
             case "rename" -> rename(at(null, c.arg(0)), at(null, c.arg(1)));
@@ -220,7 +334,8 @@ public final class Folder {
                 String from = c.name().equals("link") ? at(null, c.arg(0)) : at(c.arg(0), c.arg(1));
                 String to = c.name().equals("link") ? at(null, c.arg(1)) : at(c.arg(2), c.arg(3));
                 if (from != null && to != null) {
-                    ops.add(new FsOp.Link(from, to));
+                    copyUp(to, viaMerged);
+                    emit(new FsOp.Link(from, to));
                     inodeOfPath.put(to, inode(from));
                 }
             }
@@ -230,19 +345,24 @@ public final class Folder {
                     return;
                 }
                 boolean dir = c.name().equals("rmdir") || c.arg(2).contains("AT_REMOVEDIR");
-                ops.add(dir ? new FsOp.Rmdir(rel) : new FsOp.Unlink(rel));
+                emit(dir ? new FsOp.Rmdir(rel) : new FsOp.Unlink(rel));
                 forget(rel);
             }
             case "mkdir", "mkdirat" -> {
                 String rel = c.name().equals("mkdir") ? at(null, c.arg(0)) : at(c.arg(0), c.arg(1));
                 if (rel != null) {
-                    ops.add(new FsOp.Mkdir(rel, mode(c.name().equals("mkdir") ? c.arg(1) : c.arg(2)) & ~umask));
+                    copyUp(rel, viaMerged);
+                    emit(new FsOp.Mkdir(rel, mode(c.name().equals("mkdir") ? c.arg(1) : c.arg(2)) & ~umask));
+                    if (upperRoot(rel) != null) {
+                        upperDirs.add(rel);
+                    }
                 }
             }
             case "symlink", "symlinkat" -> {
                 String rel = c.name().equals("symlink") ? at(null, c.arg(1)) : at(c.arg(1), c.arg(2));
                 if (rel != null) {
-                    ops.add(new FsOp.Symlink(StraceParser.unquotePath(c.arg(0)), rel));
+                    copyUp(rel, viaMerged);
+                    emit(new FsOp.Symlink(StraceParser.unquotePath(c.arg(0)), rel));
                     inode(rel);
                 }
             }
@@ -255,7 +375,8 @@ public final class Folder {
                     int type = modeArg.contains("S_IFCHR") ? 0020000 : modeArg.contains("S_IFBLK") ? 0060000
                             : modeArg.contains("S_IFIFO") ? 0010000 : modeArg.contains("S_IFSOCK") ? 0140000 : 0100000;
                     long[] dev = dev(devArg);
-                    ops.add(new FsOp.Mknod(rel, type | (mode(modeArg) & ~umask), dev[0], dev[1]));
+                    copyUp(rel, viaMerged);
+                    emit(new FsOp.Mknod(rel, type | (mode(modeArg) & ~umask), dev[0], dev[1]));
                     inode(rel);
                 }
             }
@@ -264,14 +385,14 @@ public final class Folder {
                 if (rel != null) {
                     byte[] v = StraceParser.unquote(c.arg(2));
                     int size = (int) number(c.arg(3));
-                    ops.add(new FsOp.SetXattr(rel, StraceParser.unquotePath(c.arg(1)), java.util.Arrays.copyOf(v, size)));
+                    emit(new FsOp.SetXattr(rel, StraceParser.unquotePath(c.arg(1)), java.util.Arrays.copyOf(v, size)));
                 }
             }
             case "chmod", "fchmodat", "fchmod" -> {
                 String rel = c.name().equals("fchmod") ? rel(StraceParser.fdPath(c.arg(0)))
                         : c.name().equals("chmod") ? at(null, c.arg(0)) : at(c.arg(0), c.arg(1));
                 if (rel != null) {
-                    ops.add(new FsOp.Chmod(rel, mode(c.name().equals("fchmodat") ? c.arg(2) : c.arg(1))));
+                    emit(new FsOp.Chmod(rel, mode(c.name().equals("fchmodat") ? c.arg(2) : c.arg(1))));
                 }
             }
             case "chown", "lchown", "fchown", "fchownat" -> {
@@ -288,17 +409,44 @@ public final class Folder {
                     i = 1;
                 }
                 if (rel != null) {
-                    ops.add(new FsOp.Chown(rel, (int) number(c.arg(i)), (int) number(c.arg(i + 1))));
+                    emit(new FsOp.Chown(rel, (int) number(c.arg(i)), (int) number(c.arg(i + 1))));
                 }
             }
             case "fsync", "fdatasync" -> {
                 String rel = rel(StraceParser.fdPath(c.arg(0)));
                 if (rel != null) {
-                    ops.add(new FsOp.Sync(rel, c.name().equals("fsync") ? FsOp.Sync.Kind.FSYNC : FsOp.Sync.Kind.FDATASYNC,
+                    emit(new FsOp.Sync(rel, c.name().equals("fsync") ? FsOp.Sync.Kind.FSYNC : FsOp.Sync.Kind.FDATASYNC,
                             inode(rel)));
                 }
             }
-            case "syncfs", "sync" -> ops.add(new FsOp.Sync("", FsOp.Sync.Kind.SYNCFS, 0));
+            case "syncfs", "sync" -> emit(new FsOp.Sync("", FsOp.Sync.Kind.SYNCFS, 0));
+            case "mount" -> {
+                if (c.args().size() >= 5 && !StraceParser.unquotePath(c.arg(2)).equals("overlay")) {
+                    // what runc mounts over the rootfs: writes below it are not on the store's disk
+                    String target = StraceParser.unquotePath(c.arg(1));
+                    java.util.regex.Matcher fd = java.util.regex.Pattern.compile("/proc/(?:self|\\d+)/fd/(\\d+)").matcher(target);
+                    if (fd.matches()) {
+                        target = opened.getOrDefault(c.tid(), Map.of()).get(Long.parseLong(fd.group(1)));
+                    }
+                    String source = c.arg(0).startsWith("\"") ? StraceParser.unquotePath(c.arg(0)) : null;
+                    String rel = target == null ? null : rel(target);
+                    if (rel != null && !(source != null && normalize(source).equals(normalize(target)))) {
+                        mountedOver.add(rel);
+                    }
+                }
+                // an overlay mount: the kernel makes workdir/work (mode 0) on the disk
+                if (c.args().size() >= 5 && StraceParser.unquotePath(c.arg(2)).equals("overlay")) {
+                    for (String o : StraceParser.unquotePath(c.arg(4)).split(",")) {
+                        if (o.startsWith("workdir=")) {
+                            String w = o.substring("workdir=".length());
+                            String rel = rel(w.startsWith("/") ? w : root + "/overlay2/" + w);
+                            if (rel != null && upperDirs.add(rel + "/work")) {
+                                emit(new FsOp.Mkdir(rel + "/work", 0));
+                            }
+                        }
+                    }
+                }
+            }
             default -> {
                 String p = c.args().isEmpty() ? null : StraceParser.fdPath(c.arg(0));
                 if (rel(p) != null) {
@@ -306,6 +454,45 @@ public final class Folder {
                 }
             }
         }
+    }
+
+    /** the bytes of a printed buffer; empty when strace cut it ({@code "..."...}), null when it printed no string */
+    static byte[] payload(String arg) {
+        if (arg == null || !arg.startsWith("\"")) {
+            return null;
+        }
+        if (!arg.endsWith("\"")) {
+            return new byte[0];
+        }
+        return StraceParser.unquote(arg);
+    }
+
+    /** the bytes of a printed iovec array ({@code [{iov_base="..", iov_len=2}, ...]}), in order; empty when cut */
+    static byte[] iovecs(String arg) {
+        if (arg == null || !arg.startsWith("[") || !arg.endsWith("]")) {
+            return null;
+        }
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (String e : StraceParser.splitArgs(arg.substring(1, arg.length() - 1))) {
+            if (!e.startsWith("{") || !e.endsWith("}")) {
+                return new byte[0]; // "..." : more iovecs than printed
+            }
+            byte[] part = null;
+            for (String f : StraceParser.splitArgs(e.substring(1, e.length() - 1))) {
+                if (f.startsWith("iov_base=")) {
+                    part = payload(f.substring("iov_base=".length()));
+                }
+            }
+            if (part == null || (part.length == 0 && !f0(e).equals("iov_base=\"\""))) {
+                return new byte[0];
+            }
+            b.writeBytes(part);
+        }
+        return b.toByteArray();
+    }
+
+    private static String f0(String iovec) {
+        return StraceParser.splitArgs(iovec.substring(1, iovec.length() - 1)).get(0);
     }
 
     static long[] dev(String arg) {

@@ -18,7 +18,43 @@ public sealed interface FsOp {
     record Create(String path, int mode, int inode) implements FsOp {
     }
 
-    record Write(String path, long offset, long length, int inode) implements FsOp {
+    /**
+     * {@code data}: the bytes the call wrote, as strace printed them (null when it could not: a
+     * {@code sendfile}, a payload longer than the log keeps); then they are read where the inode
+     * ends up ({@link Recording#content}).
+     */
+    record Write(String path, long offset, long length, int inode, byte[] data) implements FsOp {
+        public Write {
+            if (data != null && data.length != length) {
+                throw new IllegalArgumentException("a write of " + length + " bytes with " + data.length + " recorded");
+            }
+        }
+
+        public Write(String path, long offset, long length, int inode) {
+            this(path, offset, length, inode, null);
+        }
+
+        /** the first {@code n} bytes of this write (a write cut by a crash) */
+        public Write prefix(long n) {
+            return new Write(path, offset, n, inode, data == null ? null : java.util.Arrays.copyOf(data, (int) n));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Write w && w.path.equals(path) && w.offset == offset && w.length == length && w.inode == inode
+                    && java.util.Arrays.equals(w.data, data);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(path, offset, length, inode) * 31 + java.util.Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "Write[path=" + path + ", offset=" + offset + ", length=" + length + ", inode=" + inode
+                    + (data == null ? ", data from after" : ", data recorded") + "]";
+        }
     }
 
     record Truncate(String path, long length, int inode) implements FsOp {

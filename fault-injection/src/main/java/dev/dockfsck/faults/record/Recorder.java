@@ -24,7 +24,15 @@ public final class Recorder {
             + "rename,renameat,renameat2,link,linkat,unlink,unlinkat,mkdir,mkdirat,rmdir,symlink,symlinkat,"
             + "setxattr,lsetxattr,fsetxattr,chmod,fchmod,fchmodat,chown,fchown,lchown,fchownat,fsync,fdatasync,"
             + "syncfs,sync,mknod,mknodat,copy_file_range,sendfile,splice,fallocate,close,lseek,"
-            + "execve,clone,clone3,fork,vfork,chroot,pivot_root,chdir,fchdir";
+            + "execve,clone,clone3,fork,vfork,chroot,pivot_root,chdir,fchdir,mount";
+
+    /**
+     * How many bytes of each written buffer strace prints (-s): every write's bytes are kept in the
+     * log, so that a range written again later (containerd's bolt meta.db, rewritten in place
+     * during a pull) replays with the bytes of that write, not the last ones. Go copies files in
+     * 32 KiB buffers; a longer write is kept up to this and read from the after-snapshot.
+     */
+    static final int PAYLOAD = 1 << 20;
 
     private Recorder() {
     }
@@ -46,6 +54,43 @@ public final class Recorder {
         public static Operation pulls(List<Path> before, List<String> refs, List<Path> archives) {
             return new Operation("pull", before.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList(),
                     refs.stream().map(r -> List.of("pull", r)).toList(), archives.stream().map(Path::toAbsolutePath).toList());
+        }
+
+        /** the name of a container the container operations make */
+        public static final String VICTIM = "dockfsck-victim";
+        /** a container (with a named volume) made before the trace: it must survive every state untouched */
+        public static final String KEEPER = "dockfsck-keeper";
+        public static final String KEEPER_VOLUME = "dockfsck-keeper-data";
+
+        private static List<List<String>> setupOf(List<Path> loads, String keeperImage) {
+            List<List<String>> s = new ArrayList<>(loads.stream().map(a -> List.of("load", "-i", a.toAbsolutePath().toString())).toList());
+            if (keeperImage != null) {
+                s.add(List.of("run", "--network", "none", "--name", KEEPER, "-v", KEEPER_VOLUME + ":/data", keeperImage,
+                        "/bin/sh", "-c", "echo kept > /data/kept.txt"));
+            }
+            return s;
+        }
+
+        /**
+         * loads {@code loads} untraced and runs the keeper container on {@code keeperImage}, then runs
+         * {@code docker run --network none --name VICTIM image /bin/true} traced (a container created,
+         * mounted, started, stopped)
+         */
+        public static Operation run(List<Path> loads, String keeperImage, String image) {
+            return new Operation("run", setupOf(loads, keeperImage),
+                    List.of(List.of("run", "--network", "none", "--name", VICTIM, image, "/bin/true")), List.of());
+        }
+
+        /** as {@link #run}, the victim container run untraced too; then {@code docker rm VICTIM} traced */
+        public static Operation rm(List<Path> loads, String keeperImage, String image) {
+            List<List<String>> setup = new ArrayList<>(setupOf(loads, keeperImage));
+            setup.add(List.of("run", "--network", "none", "--name", VICTIM, image, "/bin/true"));
+            return new Operation("rm", setup, List.of(List.of("rm", VICTIM)), List.of());
+        }
+
+        /** loads {@code loads} and runs the keeper container untraced; then {@code docker rmi image} traced */
+        public static Operation rmi(List<Path> loads, String keeperImage, String image) {
+            return new Operation("rmi", setupOf(loads, keeperImage), List.of(List.of("rmi", image)), List.of());
         }
 
         /** loads {@code before} untraced, then {@code archives} traced */
@@ -72,7 +117,7 @@ public final class Recorder {
             GoldenStore.copy(root, work.resolve("before"));
             int umask = umask(d.pid());
             // dockerd and the processes it started (its containerd writes <root>/containerd during a pull)
-            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-s", "256", "-o", log.toString(),
+            List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "-y", "-s", Integer.toString(PAYLOAD), "-o", log.toString(),
                     "-e", "trace=" + TRACE, "-p", Long.toString(d.pid())));
             ProcessHandle.of(d.pid()).ifPresent(h -> h.descendants().forEach(c -> {
                 cmd.add("-p");
@@ -125,7 +170,33 @@ public final class Recorder {
         calls.forEach(f::accept);
         List<Path> archives = meta.getProperty("archives", "").isEmpty() ? List.of()
                 : java.util.Arrays.stream(meta.getProperty("archives").split("\n")).map(Path::of).toList();
-        return new Recording(work.resolve("before"), work.resolve("after"), f.ops(), f.finalNames(), archives, f.skipped());
+        return new Recording(work.resolve("before"), work.resolve("after"), copiedUp(f.ops(), work.resolve("after")), f.finalNames(),
+                archives, f.skipped());
+    }
+
+    /**
+     * A directory overlayfs copied up into a container's upper dir ({@link Folder#COPY_UP}) gets the
+     * mode and owner it has in the after-snapshot (those of the lower layer's dir it copies).
+     */
+    static List<FsOp> copiedUp(List<FsOp> ops, Path after) throws IOException {
+        List<FsOp> out = new ArrayList<>(ops.size());
+        for (FsOp op : ops) {
+            if (!(op instanceof FsOp.Mkdir m) || m.mode() != Folder.COPY_UP) {
+                out.add(op);
+                continue;
+            }
+            Path p = RawRel.resolve(after, m.path());
+            if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                int mode = (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 07777;
+                int uid = (Integer) Files.getAttribute(p, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                int gid = (Integer) Files.getAttribute(p, "unix:gid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                out.add(new FsOp.Mkdir(m.path(), mode));
+                out.add(new FsOp.Chown(m.path(), uid, gid));
+            } else {
+                out.add(new FsOp.Mkdir(m.path(), 0755)); // removed again before the end
+            }
+        }
+        return out;
     }
 
     private static void awaitTraced(long pid, Process strace) throws IOException {
@@ -152,6 +223,10 @@ public final class Recorder {
             }
         }
         return 022;
+    }
+
+    public static void sleepMillis(long ms) {
+        sleep(ms);
     }
 
     static void sleep(long ms) {

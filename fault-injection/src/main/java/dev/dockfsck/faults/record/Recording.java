@@ -41,8 +41,14 @@ public record Recording(Path before, Path after, List<FsOp> ops, Map<Integer, Li
         return n >= 0 && n < archives.size() ? Optional.of(archives.get(n)) : Optional.empty();
     }
 
-    /** The bytes {@code w} wrote (as they are at the end of the operation). */
+    /**
+     * The bytes {@code w} wrote: those the log kept, else as they are where its inode is at the end
+     * of the operation.
+     */
     public byte[] content(FsOp.Write w) throws IOException {
+        if (w.data() != null) {
+            return w.data();
+        }
         byte[] out = new byte[(int) w.length()];
         for (String name : finalNames.getOrDefault(w.inode(), List.of())) {
             Path p = RawRel.resolve(after, name);

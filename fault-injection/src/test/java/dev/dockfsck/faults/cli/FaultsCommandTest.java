@@ -126,4 +126,23 @@ class FaultsCommandTest {
         assertTrue(wrong.err().contains("not a target of repositories.empty"), wrong.err());
         assertEquals(before, TreeSnapshot.of(root, false));
     }
+
+    @Test
+    void aCampaignWithBadInputIsAUsageErrorNamingItAndWritesNothing() throws Exception {
+        Path missing = tmp.resolve("no-such.tar");
+        Run r = run("campaign", "--image", missing.toString(), "--work", tmp.resolve("w").toString());
+        assertEquals(FaultsCommand.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains(missing.toString()) && r.err().contains("no such file"), r.err());
+        Files.writeString(tmp.resolve("a.tar"), "x");
+        r = run("campaign", "--image", tmp.resolve("a.tar").toString(), "--op", "build");
+        assertEquals(FaultsCommand.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains("load, pull, run, rm, rmi") && r.err().contains("build"), r.err());
+        r = run("campaign", "--recording", tmp.toString());
+        assertEquals(FaultsCommand.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains(tmp + ": not a recording"), r.err());
+        r = run("campaign", "--image", tmp.resolve("a.tar").toString(), "--kills", "-1");
+        assertEquals(FaultsCommand.USAGE, r.exit(), r.err());
+        assertTrue(!r.err().contains("Exception"), r.err());
+        assertTrue(!Files.exists(tmp.resolve("w")), "nothing written");
+    }
 }

@@ -109,6 +109,36 @@ class CrashStatesTest {
     }
 
     @Test
+    void aWriteWhoseBytesTheLogKeptReplaysWithThoseEvenWhenOverwrittenLater() throws Exception {
+        Path before = Files.createDirectories(tmp.resolve("before2"));
+        Path after = Files.createDirectories(tmp.resolve("after2"));
+        Files.writeString(after.resolve("meta.db"), "CCCC");
+        List<FsOp> ops = List.of(new FsOp.Create("meta.db", 0644, 1),
+                new FsOp.Write("meta.db", 0, 4, 1, "AAAA".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                new FsOp.Sync("meta.db", FsOp.Sync.Kind.FDATASYNC, 1),
+                new FsOp.Write("meta.db", 0, 4, 1, "CCCC".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        Recording rec = new Recording(before, after, ops, Map.of(1, List.of("meta.db")), List.of(), Map.of());
+        CrashState s = new CrashState(0, 3, 3, Map.of(), true);
+        assertTrue(CrashStates.faithful(ops, s), "the first write's bytes are its own");
+        Path r = tmp.resolve("kept");
+        Replayer.replay(rec, s.ops(ops), r);
+        assertEquals("AAAA", Files.readString(r.resolve("meta.db")), "the bytes of the crash time, not the last ones");
+        // the same ops without kept bytes: the later bytes, and the state says it is unfaithful
+        List<FsOp> blind = List.of(ops.get(0), new FsOp.Write("meta.db", 0, 4, 1), ops.get(2), new FsOp.Write("meta.db", 0, 4, 1));
+        assertTrue(!CrashStates.faithful(blind, s));
+        Path r2 = tmp.resolve("blind");
+        Replayer.replay(new Recording(before, after, blind, Map.of(1, List.of("meta.db")), List.of(), Map.of()), s.ops(blind), r2);
+        assertEquals("CCCC", Files.readString(r2.resolve("meta.db")));
+        // a write cut at 4 KiB keeps the prefix of its bytes
+        byte[] big = new byte[5000];
+        java.util.Arrays.fill(big, (byte) 'x');
+        FsOp.Write w = new FsOp.Write("meta.db", 0, 5000, 1, big);
+        List<FsOp> cutOps = List.of(ops.get(0), w);
+        FsOp cut = new CrashState(0, 2, 2, Map.of(1, CrashState.Persisted.CUT_4K), false).ops(cutOps).get(1);
+        assertEquals(new FsOp.Write("meta.db", 0, 4096, 1, java.util.Arrays.copyOf(big, 4096)), cut);
+    }
+
+    @Test
     void aStateReplaysToTheFilesItDescribes() throws Exception {
         Path before = Files.createDirectories(tmp.resolve("before"));
         Path after = Files.createDirectories(tmp.resolve("after"));
