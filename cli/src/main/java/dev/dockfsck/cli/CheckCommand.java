@@ -6,7 +6,6 @@ import dev.dockfsck.checker.output.ReportJson;
 import dev.dockfsck.checker.output.ReportText;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.store.DataRoot;
-import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.model.store.StoreException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,7 +23,7 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:clean (info findings only)", "4:errors or warnings found",
                 "8:operational error (root unreadable, not a Docker root)", "16:usage error"})
 public final class CheckCommand implements Callable<Integer> {
-    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/var/lib/docker",
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = Main.DEFAULT_ROOT,
             description = "Docker data root (default: ${DEFAULT-VALUE})")
     Path root;
 
@@ -154,12 +153,8 @@ public final class CheckCommand implements Callable<Integer> {
     }
 
     static DataRoot read(Path root) {
-        java.util.Optional<DataRoot> early = dev.dockfsck.model.store.Prefetch.take(root);
-        if (early.isPresent()) {
-            return early.get();
-        }
         try {
-            return DataRootReader.read(root);
+            return dev.dockfsck.model.store.Prefetch.takeOrRead(root);
         } catch (StoreException e) {
             throw new OperationalException(e.getMessage(), e);
         }

@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:listed", "8:operational error (root unreadable, not a Docker root)", "16:usage error"})
 public final class InventoryCommand implements Callable<Integer> {
-    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/var/lib/docker",
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = Main.DEFAULT_ROOT,
             description = "Docker data root (default: ${DEFAULT-VALUE})")
     Path root;
 

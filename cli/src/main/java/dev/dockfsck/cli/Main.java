@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
         exitCodeList = {"0:clean (info findings only)", "1:errors corrected (repair)", "4:errors or warnings left",
                 "8:operational error (root unreadable, not a Docker root, live dockerd)", "16:usage error"})
 public final class Main implements Runnable {
+    /** The data root the commands read when no {@code --root} is given (dockerd's own default). */
+    static final String DEFAULT_ROOT = "/var/lib/docker";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
                 "4:errors left (kept containers, unrepairable findings)",
                 "8:operational error (live dockerd, unreadable root)", "16:usage error"})
 public final class RepairCommand implements Callable<Integer> {
-    @Option(names = "--root", paramLabel = "DIR", defaultValue = "/var/lib/docker",
+    @Option(names = "--root", paramLabel = "DIR", defaultValue = Main.DEFAULT_ROOT,
             description = "Docker data root (default: ${DEFAULT-VALUE})")
     Path root;
 

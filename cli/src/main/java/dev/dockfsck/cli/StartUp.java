@@ -66,7 +66,7 @@ final class StartUp {
             }
         }
         if (root == null) {
-            root = "/var/lib/docker"; // the commands' default
+            root = Main.DEFAULT_ROOT;
         }
         try {
             return Path.of(root);

@@ -5,7 +5,6 @@ import dev.dockfsck.checker.ContentVerifier;
 import dev.dockfsck.checker.Report;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.store.DataRoot;
-import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.model.store.StoreException;
 import dev.dockfsck.repair.apply.ApplyContext;
 import dev.dockfsck.repair.apply.Journal;
@@ -99,11 +98,8 @@ public final class Repairer {
             throw new RefusedException("refusing to repair " + root + ": " + live.get()
                     + "; stop dockerd (systemctl stop docker docker.socket) and run again");
         }
-        // the CLI may have begun this read at start-up, after the same live-engine check
-        DataRoot store = dev.dockfsck.model.store.Prefetch.take(root).orElse(null);
-        if (store == null) {
-            store = read(root);
-        }
+        // the CLI may have begun this read at start-up, after the same live-engine check (read: Prefetch)
+        DataRoot store = read(root);
         Journal journal = new Journal(options.stateDir(), store.root().toString());
         Optional<Plan> pending = journal.pending();
         String stamp = EngineStamp.of(store.root());
@@ -190,7 +186,7 @@ public final class Repairer {
 
     private static DataRoot read(Path root) throws RefusedException {
         try {
-            return DataRootReader.read(root);
+            return dev.dockfsck.model.store.Prefetch.takeOrRead(root);
         } catch (StoreException e) {
             throw new RefusedException(e.getMessage());
         }

@@ -3,7 +3,6 @@ package dev.dockfsck.repair.preen;
 import dev.dockfsck.checker.Checker;
 import dev.dockfsck.checker.Report;
 import dev.dockfsck.model.store.DataRoot;
-import dev.dockfsck.model.store.DataRootReader;
 import dev.dockfsck.model.store.StoreException;
 import dev.dockfsck.repair.Repairer;
 import dev.dockfsck.repair.apply.ApplyContext;
@@ -77,11 +76,8 @@ public final class Preener {
                     + "; the boot unit runs before docker.service");
         }
         dev.dockfsck.model.Phases.mark("preen: live engine");
-        // the CLI may have begun this read at start-up, after the same live-engine check
-        DataRoot store = dev.dockfsck.model.store.Prefetch.take(root).orElse(null);
-        if (store == null) {
-            store = read(root);
-        }
+        // the CLI may have begun this read at start-up, after the same live-engine check (read: Prefetch)
+        DataRoot store = read(root);
         dev.dockfsck.model.Phases.mark("preen: read store");
         Journal journal = new Journal(options.stateDir(), store.root().toString());
         Optional<Plan> pending = journal.pending();
@@ -142,7 +138,7 @@ public final class Preener {
 
     private static DataRoot read(Path root) throws Repairer.RefusedException {
         try {
-            return DataRootReader.read(root);
+            return dev.dockfsck.model.store.Prefetch.takeOrRead(root);
         } catch (StoreException e) {
             throw new Repairer.RefusedException(e.getMessage());
         }

@@ -72,6 +72,15 @@ public final class Prefetch {
         }
     }
 
+    /**
+     * The data root's model: the one read early for {@code root} if there is one ({@link #take}),
+     * else a read now. Every reader of a root the CLI may have begun reading goes through here.
+     */
+    public static DataRoot takeOrRead(Path root) throws StoreException {
+        Optional<DataRoot> early = take(root);
+        return early.isPresent() ? early.get() : DataRootReader.read(root);
+    }
+
     /** Forgets a pending read (tests). */
     public static synchronized void clear() {
         pending = null;

@@ -81,4 +81,24 @@ class PrefetchTest {
         assertNotSame(a, b);
         assertFalse(Prefetch.take(root).isPresent());
     }
+
+    @Test
+    void takeOrReadServesTheEarlyReadOnceThenReadsAfresh() throws Exception {
+        Prefetch.start(root, () -> true);
+        DataRoot early = Prefetch.takeOrRead(root);
+        Prefetch.start(root, () -> false); // a guard that says no leaves nothing to take
+        DataRoot afresh = Prefetch.takeOrRead(root);
+        assertNotSame(early, afresh);
+        assertEquals(early.root(), afresh.root());
+        Prefetch.start(root, () -> true);
+        DataRoot again = Prefetch.take(root).orElseThrow();
+        assertNotSame(again, Prefetch.takeOrRead(root), "taken once: the next read is a new one");
+    }
+
+    @Test
+    void takeOrReadReportsAnUnreadableRootItself() {
+        Path nope = fs.getPath("/nope");
+        StoreException e = org.junit.jupiter.api.Assertions.assertThrows(StoreException.class, () -> Prefetch.takeOrRead(nope));
+        assertTrue(e.getMessage().contains("/nope"), e.getMessage());
+    }
 }
