@@ -53,10 +53,15 @@ final class LeftoversPass {
         return out;
     }
 
-    /** What the plan's own removals leave orphaned: dirs only removed dirs stood on, links into removed dirs. */
-    List<Action> orphanedBy(List<Action> planned) {
+    /**
+     * What the plan's own removals leave orphaned: the dirs of removed containers that could not
+     * be named, dirs only removed dirs stood on, links into removed dirs.
+     */
+    List<Action> orphanedBy(List<Action> planned, Set<String> removedContainers) {
         List<Action> all = new ArrayList<>(planned);
-        List<Action> out = new ArrayList<>(dirsOrphanedByPlan(all));
+        List<Action> out = new ArrayList<>(unnamedContainerDirs(all, removedContainers));
+        all.addAll(out);
+        out.addAll(dirsOrphanedByPlan(all));
         all.addAll(out);
         out.addAll(linksIntoRemovedDirs(all));
         return out;
@@ -78,14 +83,68 @@ final class LeftoversPass {
     }
 
     /**
-     * overlay2 dirs that no layer or container names and that only removed dirs stand on: the
-     * checker does not call them orphans while a {@code lower} still names them (the dir of a
-     * layer whose layerdb entry was lost, under a child), but once the plan removes every dir
-     * standing on them they are, and leaving them would need a second repair.
+     * The RW and init dirs of removed containers whose mount record could not name them: dockerd
+     * writes {@code layerdb/mounts/<id>/mount-id} and {@code init-id} without a sync, so a power
+     * cut during {@code docker run} can leave both empty (or the record missing) beside
+     * {@code overlay2/<X>} and {@code <X>-init}. While such a container exists the checker
+     * reports no container-shaped dir ({@code X} beside {@code X-init}) as an orphan, since it may
+     * be that container's; once the plan removes every such container (only with {@code --force}),
+     * the container-shaped dirs no layer and no remaining mount record names are its, and are
+     * removed with it, so one repair leaves no orphan behind.
      */
-    private List<Action> dirsOrphanedByPlan(List<Action> actions) {
+    private List<Action> unnamedContainerDirs(List<Action> actions, Set<String> removedContainers) {
+        Set<String> unnamed = new java.util.TreeSet<>();
+        for (String id : ctx.store.containers().keySet()) {
+            if (lacksRecord(id)) {
+                if (!removedContainers.contains(id)) {
+                    return List.of(); // a container without a record stays: any such dir may be its
+                }
+                unnamed.add(id);
+            }
+        }
+        if (unnamed.isEmpty()) {
+            return List.of();
+        }
         Set<String> removed = removedPaths(actions);
-        String overlay = ctx.store.driver() + "/";
+        Set<String> used = usedDirIds();
+        List<String> reasons = unnamed.stream().map(id -> "container " + id.substring(0, Math.min(12, id.length()))
+                + " removed (--force), its mount record names no dir").toList();
+        List<OverlayDir> candidates = new ArrayList<>();
+        for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
+            boolean containerShaped = d.id().endsWith(OverlayDir.INIT_SUFFIX)
+                    || ctx.store.overlay2().dir(d.id() + OverlayDir.INIT_SUFFIX).isPresent();
+            if (containerShaped && !used.contains(d.id()) && !removed.contains(ctx.rel(d.dir()))) {
+                candidates.add(d);
+            }
+        }
+        // what a dir that stays stands on stays too (a container's init dir is a lower of its RW dir only)
+        Set<String> staying = new HashSet<>();
+        for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
+            if (!candidates.contains(d) && !removed.contains(ctx.rel(d.dir()))) {
+                d.lower().optional().orElse(List.of()).stream().filter(e -> e.startsWith("l/"))
+                        .map(e -> e.substring(2)).forEach(staying::add);
+            }
+        }
+        List<Action> out = new ArrayList<>();
+        for (OverlayDir d : candidates) {
+            if (d.link().optional().map(staying::contains).orElse(false)) {
+                continue;
+            }
+            String rel = ctx.rel(d.dir());
+            out.add(new RemovePath(rel, List.of(FindingCode.ORPHAN_CACHE_DIR + " " + Subject.path(rel)
+                    + ": the read-write layer of a removed container (" + String.join("; ", reasons) + ")")));
+        }
+        return out;
+    }
+
+    /** A container whose layerdb mount record is missing or names neither its RW nor its init dir. */
+    private boolean lacksRecord(String containerId) {
+        var m = ctx.store.layerDb().mounts().get(containerId);
+        return m == null || (m.mountId().optional().isEmpty() && m.initId().optional().isEmpty());
+    }
+
+    /** The overlay2 dir ids a layer's cache-id or a mount record names (the RW dir, its init dir). */
+    private Set<String> usedDirIds() {
         Set<String> used = new HashSet<>();
         ctx.layers().values().forEach(l -> l.cacheId().optional().ifPresent(used::add));
         ctx.store.layerDb().mounts().values().forEach(m -> {
@@ -95,26 +154,53 @@ final class LeftoversPass {
             });
             m.initId().optional().ifPresent(used::add);
         });
-        Set<String> lowerLinksAfter = new HashSet<>();
-        for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
-            if (!removed.contains(overlay + d.id())) {
-                for (String entry : d.lower().optional().orElse(List.of())) {
-                    if (entry.startsWith("l/")) {
-                        lowerLinksAfter.add(entry.substring(2));
-                    }
+        return used;
+    }
+
+    /**
+     * overlay2 dirs that no layer or container names and that only removed dirs stand on: the
+     * checker does not call them orphans while a {@code lower} still names them (the dir of a
+     * layer whose layerdb entry was lost, under a child), but once the plan removes every dir
+     * standing on them they are, and leaving them would need a second repair.
+     */
+    private List<Action> dirsOrphanedByPlan(List<Action> actions) {
+        Set<String> removed = removedPaths(actions);
+        Set<String> used = usedDirIds();
+        Set<String> lowerLinksBefore = lowerLinks(Set.of());
+        List<Action> out = new ArrayList<>();
+        boolean more = true;
+        while (more) { // a dir only a dir removed here stood on goes too, down the chain
+            more = false;
+            Set<String> lowerLinksAfter = lowerLinks(removed);
+            for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
+                String rel = ctx.rel(d.dir());
+                if (used.contains(d.id()) || removed.contains(rel)) {
+                    continue;
+                }
+                // only what stood under another before: a dir no lower ever named is the checker's to judge
+                // (a container's RW dir its lost mount record no longer names is no orphan)
+                boolean stoodOn = d.link().optional().map(lowerLinksBefore::contains).orElse(false);
+                if (stoodOn && !d.link().optional().map(lowerLinksAfter::contains).orElse(false)) {
+                    out.add(new RemovePath(rel, List.of(FindingCode.ORPHAN_CACHE_DIR + " " + Subject.path(rel)
+                            + ": used by no layer or container once the layers standing on it are removed")));
+                    removed.add(rel);
+                    more = true;
                 }
             }
         }
-        List<Action> out = new ArrayList<>();
+        return out;
+    }
+
+    /** The link ids named in the {@code lower} of every overlay2 dir not among the removed paths. */
+    private Set<String> lowerLinks(Set<String> removed) {
+        Set<String> out = new HashSet<>();
         for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
-            String rel = ctx.rel(d.dir());
-            if (used.contains(d.id()) || removed.contains(rel)) {
-                continue;
-            }
-            boolean stoodOn = d.link().optional().isPresent();
-            if (stoodOn && !d.link().optional().map(lowerLinksAfter::contains).orElse(false)) {
-                out.add(new RemovePath(rel, List.of(FindingCode.ORPHAN_CACHE_DIR + " " + Subject.path(rel)
-                        + ": used by no layer or container once the layers standing on it are removed")));
+            if (!removed.contains(ctx.rel(d.dir()))) {
+                for (String entry : d.lower().optional().orElse(List.of())) {
+                    if (entry.startsWith("l/")) {
+                        out.add(entry.substring(2));
+                    }
+                }
             }
         }
         return out;

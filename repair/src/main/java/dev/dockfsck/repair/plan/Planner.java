@@ -80,7 +80,7 @@ public final class Planner {
         actions.addAll(layers.removals());
         actions.addAll(containers.removals());
         actions.addAll(leftovers.removals());
-        actions.addAll(leftovers.orphanedBy(actions));
+        actions.addAll(leftovers.orphanedBy(actions, containers.removed()));
         for (Finding f : report.findings()) {
             if (LEFT_ALONE.contains(f.code()) && !content.cures(f) && !removed(f.subject(), layers, images, containers)) {
                 ctx.keep(f.code() + " " + f.subject() + ": not repaired (" + f.message() + ")");

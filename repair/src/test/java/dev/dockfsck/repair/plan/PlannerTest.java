@@ -247,6 +247,86 @@ class PlannerTest {
         assertEquals(3, after.store().imageDb().images().size(), "the images stay");
     }
 
+    /**
+     * A power cut during {@code docker run}: dockerd writes {@code mount-id} and {@code init-id}
+     * without a sync, so both can be empty (or the whole mount record missing) beside the
+     * container's RW and init dirs. Without --force the container and its dirs stay; with it, one
+     * repair removes the container and the dirs its record could no longer name (finding F1).
+     */
+    @Test
+    void aContainerWhoseMountRecordNamesNoDirIsRemovedWithItsDirsInOneForcedRepair() throws Exception {
+        for (boolean wholeRecord : List.of(false, true)) {
+            StoreIds.ContainerIds kept = twoContainers();
+            StoreIds.ContainerIds app = ids.containerByName("app");
+            Path mount = ids.mountDir(app.id());
+            if (wholeRecord) {
+                deleteTree(mount);
+            } else {
+                Files.write(mount.resolve("mount-id"), new byte[0]);
+                Files.write(mount.resolve("init-id"), new byte[0]);
+            }
+            Path rw = ids.rwLayerDir(app.id());
+            Path init = ids.initLayerDir(app.id());
+            Report before = check();
+            assertTrue(before.findings().stream().noneMatch(f -> f.code() == FindingCode.ORPHAN_CACHE_DIR),
+                    "while the container is there its dirs may be its: " + before.findings());
+            apply(plan(false));
+            assertTrue(Files.isDirectory(rw) && Files.isDirectory(init), "without --force the RW layer stays");
+            assertTrue(Files.isDirectory(ids.containerDir(app.id())));
+
+            Plan force = plan(true);
+            assertTrue(force.actions().stream().anyMatch(x -> x instanceof RemoveContainer rc && rc.id().equals(app.id())),
+                    force.actions().toString());
+            apply(force);
+            Report after = check();
+            assertTrue(after.clean(), wholeRecord + ": " + after.findings());
+            assertFalse(Files.exists(rw) || Files.exists(init), "the container's dirs went with it");
+            assertFalse(Files.exists(ids.containerDir(app.id())));
+            assertTrue(Files.isDirectory(ids.rwLayerDir(kept.id())) && Files.isDirectory(ids.initLayerDir(kept.id())),
+                    "the other container's layers stay");
+            assertEquals(Set.of(kept.id()), after.store().containers().keySet());
+            assertEquals(3, after.store().imageDb().images().size(), "the images stay");
+        }
+    }
+
+    @Test
+    void twoContainersWithoutARecordKeepEveryContainerShapedDirUntilBothGo() throws Exception {
+        StoreIds.ContainerIds other = twoContainers();
+        StoreIds.ContainerIds app = ids.containerByName("app");
+        deleteTree(ids.mountDir(app.id()));
+        Files.write(ids.mountDir(other.id()).resolve("mount-id"), new byte[0]);
+        Files.write(ids.mountDir(other.id()).resolve("init-id"), new byte[0]);
+        Plan keep = plan(false);
+        assertTrue(keep.actions().stream().noneMatch(x -> x instanceof RemovePath rp && rp.path().startsWith("overlay2/")),
+                keep.actions().toString());
+        apply(plan(true));
+        Report after = check();
+        assertTrue(after.clean(), after.findings().toString());
+        assertTrue(after.store().containers().isEmpty());
+        assertEquals(3, after.store().imageDb().images().size(), "the images stay");
+    }
+
+    /** A fresh store with container "app" (image A) and a second container on image B; returns the second. */
+    private StoreIds.ContainerIds twoContainers() throws Exception {
+        fs.close();
+        fs = Jimfs.newFileSystem(Configuration.unix().toBuilder().setAttributeViews("basic", "posix", "unix", "user").build());
+        root = fs.getPath("/docker");
+        StoreBuilder b = StoreBuilder.create(root, new Random(7), StoreBuilder.Specials.STAND_IN);
+        b.load(SampleSet.images());
+        b.createContainer(SampleSet.A, "app", "sh");
+        StoreIds.ContainerIds second = b.createContainer(SampleSet.B, "kept", "sh");
+        ids = b.ids();
+        return second;
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        try (var s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
     @Test
     void anImageWhoseConfigIsGoneIsRecordedForRestoreUnderItsTag() throws Exception {
         StoreIds.ImageIds c = ids.imageByTag(SampleSet.C);
