@@ -68,43 +68,14 @@ class CampaignIT {
         Files.writeString(work.resolve("junit.xml"), Reports.junit(s.results(), "CampaignIT " + op.word()));
         assertEquals(states + kills, s.results().size());
         assertEquals(kills, s.results().stream().filter(r -> r.kind().equals("kill-9")).count());
-        List<String> known = new java.util.ArrayList<>();
         List<String> failed = new java.util.ArrayList<>();
         for (Campaign.Result r : s.results()) {
-            if (r.healed()) {
-                continue;
+            if (!r.healed()) {
+                failed.add(r.kind() + " " + r.index() + " (" + r.description() + "): " + r.broken() + "\n  " + r.reproduce());
             }
-            String line = r.kind() + " " + r.index() + " (" + r.description() + "): " + r.broken() + "\n  " + r.reproduce();
-            (knownRepairFinding(work.resolve("run"), r) ? known : failed).add(line);
         }
-        if (!known.isEmpty()) {
-            System.out.println("CampaignIT " + op.word() + ": " + known.size() + " state(s) of the known finding F1 (docs/reliability.md):\n"
-                    + String.join("\n", known));
-        }
-        assertEquals(List.of(), failed, "every state heals (but for the known finding F1)");
+        assertEquals(List.of(), failed, "every state heals");
         return s;
-    }
-
-    /**
-     * Finding F1 (docs/reliability.md, a repair matter, not the harness's): {@code repair --force}
-     * removes a container whose layerdb mount files a crash left empty, and its overlay2 dirs only
-     * then become orphans: the final deep check warns ORPHAN_CACHE_DIR for them and nothing else (a
-     * second repair removes them). A state counts as F1 only when exactly that is what broke.
-     */
-    static boolean knownRepairFinding(Path run, Campaign.Result r) throws java.io.IOException {
-        if (r.broken().size() != 1 || !r.broken().get(0).startsWith("final check --deep: exit 4")) {
-            return false;
-        }
-        Path log = run.resolve((r.kind().equals("kill-9") ? "kill-" : "state-") + r.index()).resolve("dockfsck.log");
-        if (!Files.isRegularFile(log)) {
-            return false;
-        }
-        String text = Files.readString(log);
-        int last = text.lastIndexOf("$ dockfsck check");
-        String fin = text.substring(last);
-        List<String> findings = fin.lines().filter(l -> l.matches("\\s+(error|warning|info)\\s+[A-Z_]+.*")).toList();
-        return text.contains("and its read-write layer (--force)") && !findings.isEmpty()
-                && findings.stream().allMatch(l -> l.contains("ORPHAN_CACHE_DIR"));
     }
 
     @Test
