@@ -107,8 +107,9 @@ final class LeftoversPass {
         }
         Set<String> removed = removedPaths(actions);
         Set<String> used = usedDirIds();
-        List<String> reasons = unnamed.stream().map(id -> "container " + id.substring(0, Math.min(12, id.length()))
-                + " removed (--force), its mount record names no dir").toList();
+        // not "CODE subject": these are no finding of the check, but what a forced removal orphans
+        // (a resumed preen journal must not take them for leftovers)
+        String whose = unnamed.stream().map(id -> id.substring(0, Math.min(12, id.length()))).collect(java.util.stream.Collectors.joining(", "));
         List<OverlayDir> candidates = new ArrayList<>();
         for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
             boolean containerShaped = d.id().endsWith(OverlayDir.INIT_SUFFIX)
@@ -131,8 +132,8 @@ final class LeftoversPass {
                 continue;
             }
             String rel = ctx.rel(d.dir());
-            out.add(new RemovePath(rel, List.of(FindingCode.ORPHAN_CACHE_DIR + " " + Subject.path(rel)
-                    + ": the read-write layer of a removed container (" + String.join("; ", reasons) + ")")));
+            out.add(new RemovePath(rel, List.of("a read-write or init dir of container " + whose
+                    + " (removed with --force), which its mount record no longer names")));
         }
         return out;
     }

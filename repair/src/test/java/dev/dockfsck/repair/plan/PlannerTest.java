@@ -277,6 +277,12 @@ class PlannerTest {
             Plan force = plan(true);
             assertTrue(force.actions().stream().anyMatch(x -> x instanceof RemoveContainer rc && rc.id().equals(app.id())),
                     force.actions().toString());
+            List<RemovePath> dirs = force.actions().stream().filter(x -> x instanceof RemovePath rp
+                    && (rp.path().equals(root.relativize(rw).toString()) || rp.path().equals(root.relativize(init).toString())))
+                    .map(x -> (RemovePath) x).toList();
+            assertEquals(2, dirs.size(), force.actions().toString());
+            assertTrue(dirs.stream().noneMatch(dev.dockfsck.repair.preen.PreenPolicy::safe),
+                    "what a forced removal orphans is no leftover to a resumed preen: " + dirs);
             apply(force);
             Report after = check();
             assertTrue(after.clean(), wholeRecord + ": " + after.findings());
