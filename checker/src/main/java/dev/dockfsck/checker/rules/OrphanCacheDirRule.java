@@ -45,7 +45,7 @@ public final class OrphanCacheDirRule implements StoreRule {
         }
         boolean someContainerLacksItsRecord = ctx.store().containers().keySet().stream().anyMatch(id -> {
             Mount m = ctx.store().layerDb().mounts().get(id);
-            return m == null || (m.mountId().optional().isEmpty() && m.initId().optional().isEmpty());
+            return m == null || m.namesNoDir();
         });
         Set<String> lowerLinks = new HashSet<>();
         for (OverlayDir d : ctx.store().overlay2().dirs().values()) {
@@ -59,7 +59,7 @@ public final class OrphanCacheDirRule implements StoreRule {
             if (used.contains(d.id())) {
                 continue;
             }
-            if (someContainerLacksItsRecord && isContainerShaped(d, ctx)) {
+            if (someContainerLacksItsRecord && ctx.store().overlay2().containerShaped(d)) {
                 continue;
             }
             boolean standsUnderAnother = d.link().optional().filter(lowerLinks::contains).isPresent();
@@ -73,11 +73,5 @@ public final class OrphanCacheDirRule implements StoreRule {
                     "overlay2/" + d.id() + " is used by no layer or container (" + bytes + " bytes)",
                     evidence("bytes", bytes, "cache_dir", d.id()));
         }
-    }
-
-    /** A container's init dir ({@code X-init}) or RW dir ({@code X} beside {@code X-init}). */
-    private static boolean isContainerShaped(OverlayDir d, CheckContext ctx) {
-        return d.id().endsWith(OverlayDir.INIT_SUFFIX)
-                || ctx.store().overlay2().dir(d.id() + OverlayDir.INIT_SUFFIX).isPresent();
     }
 }

@@ -111,21 +111,16 @@ final class LeftoversPass {
         // (a resumed preen journal must not take them for leftovers)
         String whose = unnamed.stream().map(id -> id.substring(0, Math.min(12, id.length()))).collect(java.util.stream.Collectors.joining(", "));
         List<OverlayDir> candidates = new ArrayList<>();
+        Set<String> gone = new HashSet<>(removed);
         for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
-            boolean containerShaped = d.id().endsWith(OverlayDir.INIT_SUFFIX)
-                    || ctx.store.overlay2().dir(d.id() + OverlayDir.INIT_SUFFIX).isPresent();
-            if (containerShaped && !used.contains(d.id()) && !removed.contains(ctx.rel(d.dir()))) {
+            String rel = ctx.rel(d.dir());
+            if (ctx.store.overlay2().containerShaped(d) && !used.contains(d.id()) && !removed.contains(rel)) {
                 candidates.add(d);
+                gone.add(rel);
             }
         }
         // what a dir that stays stands on stays too (a container's init dir is a lower of its RW dir only)
-        Set<String> staying = new HashSet<>();
-        for (OverlayDir d : ctx.store.overlay2().dirs().values()) {
-            if (!candidates.contains(d) && !removed.contains(ctx.rel(d.dir()))) {
-                d.lower().optional().orElse(List.of()).stream().filter(e -> e.startsWith("l/"))
-                        .map(e -> e.substring(2)).forEach(staying::add);
-            }
-        }
+        Set<String> staying = lowerLinks(gone);
         List<Action> out = new ArrayList<>();
         for (OverlayDir d : candidates) {
             if (d.link().optional().map(staying::contains).orElse(false)) {
@@ -141,7 +136,7 @@ final class LeftoversPass {
     /** A container whose layerdb mount record is missing or names neither its RW nor its init dir. */
     private boolean lacksRecord(String containerId) {
         var m = ctx.store.layerDb().mounts().get(containerId);
-        return m == null || (m.mountId().optional().isEmpty() && m.initId().optional().isEmpty());
+        return m == null || m.namesNoDir();
     }
 
     /** The overlay2 dir ids a layer's cache-id or a mount record names (the RW dir, its init dir). */

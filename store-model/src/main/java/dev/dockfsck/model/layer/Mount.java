@@ -18,4 +18,9 @@ public record Mount(String containerId, Path dir, Parsed<String> mountId, Parsed
     public static final String MOUNT_ID = "mount-id";
     public static final String INIT_ID = "init-id";
     public static final String PARENT = "parent";
+
+    /** Neither {@code mount-id} nor {@code init-id} is readable: the record names none of its overlay2 dirs. */
+    public boolean namesNoDir() {
+        return mountId.optional().isEmpty() && initId.optional().isEmpty();
+    }
 }

@@ -17,6 +17,14 @@ public record Overlay2(Map<String, OverlayDir> dirs, Map<String, ShortLink> link
         return Optional.ofNullable(dirs.get(id));
     }
 
+    /**
+     * A container's init dir ({@code X-init}) or RW dir ({@code X} beside {@code X-init}): the
+     * shape dockerd's layer store gives a container's two dirs, never an image layer's.
+     */
+    public boolean containerShaped(OverlayDir d) {
+        return d.id().endsWith(OverlayDir.INIT_SUFFIX) || dirs.containsKey(d.id() + OverlayDir.INIT_SUFFIX);
+    }
+
     /** True for the 26 characters [A-Z0-9] overlay2 uses for short link names. */
     public static boolean isShortLinkName(String s) {
         if (s == null || s.length() != 26) {
