@@ -67,7 +67,9 @@ public enum FindingCode {
             "\"error creating overlay mount to .../merged\" (\"too many levels of symbolic links\", \"no such file or "
                     + "directory\" or \"invalid argument\") when a container on it is created or started, or the "
                     + "container sees the wrong lower layers; on an image layer only what is created on it from now on "
-                    + "(a container's mount reads its own lower, written when it was created)"),
+                    + "(a container's mount reads its own lower, written when it was created); an empty lower on an "
+                    + "image's top layer also fails docker image inspect and run of it at once (\"readlink <root>/overlay2: "
+                    + "invalid argument\"), even after a re-load said \"Loaded image\""),
 
     // ---- images ----
     IMAGE_CONFIG_INVALID(Severity.ERROR, true,

@@ -486,8 +486,11 @@ public final class Campaign {
                 Dockerd.Result r = d.docker("load", "-i", archiveOf(id).toString());
                 redone = true;
                 if (!r.ok() || !present(d, id)) {
+                    // a load that says "Loaded image" while the image cannot be inspected: say why not
+                    String inspect = r.ok() ? d.docker("image", "inspect", "--format", "{{.Id}}", id.toString()).stderr().strip() : "";
                     broken.add("image " + id.shortHex() + " neither restored nor re-loadable: "
-                            + (r.ok() ? "docker load said: " + r.stdout().strip() : r.stderr().strip() + " " + r.stdout().strip()).strip());
+                            + (r.ok() ? "docker load said: " + r.stdout().strip() + (inspect.isEmpty() ? "" : "; docker image inspect: " + inspect)
+                            : r.stderr().strip() + " " + r.stdout().strip()).strip());
                 }
             }
         }
