@@ -67,12 +67,34 @@ public final class Main implements Runnable {
      * other), else with all of them: usage, suggestions and errors then see the whole set.
      */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, String only) {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(out, err, only, false);
+    }
+
+    /**
+     * As above; {@code check} and {@code repair} alone get the models {@link BootSpecs} builds without
+     * reading annotations unless {@code annotated} (the reference the tests compare them with).
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String only, boolean annotated) {
+        CommandLine cl;
+        if (!annotated && ("check".equals(only) || "repair".equals(only))) {
+            cl = new CommandLine(BootSpecs.root(new Main()));
+            cl.addSubcommand(only, "check".equals(only) ? BootSpecs.check(new CheckCommand()) : BootSpecs.repair(new RepairCommand()));
+        } else {
+            cl = new CommandLine(new Main());
+            addAnnotated(cl, only);
+        }
+        return configure(cl, out, err);
+    }
+
+    private static void addAnnotated(CommandLine cl, String only) {
         if (COMMANDS.containsKey(only) && !"help".equals(only)) {
             cl.addSubcommand(COMMANDS.get(only).get());
         } else {
             COMMANDS.values().forEach(c -> cl.addSubcommand(c.get()));
         }
+    }
+
+    private static CommandLine configure(CommandLine cl, PrintWriter out, PrintWriter err) {
         dev.dockfsck.model.Phases.mark("picocli model");
         cl.setOut(out);
         cl.setErr(err);

@@ -77,8 +77,11 @@ public final class RepairCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    /** Made on first use: a preen without --format json or --report never needs Jackson's mapper. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -177,7 +180,7 @@ public final class RepairCommand implements Callable<Integer> {
         }
         ObjectNode doc = !text || run.report != null ? json(r) : null;
         if (!text) {
-            JSON.writeValue(out, doc);
+            Json.MAPPER.writeValue(out, doc);
             out.println();
         } else if (run.quiet) {
             out.println(outcome(r.exitCode(), r.after() != null ? r.after() : r.before()));
@@ -189,7 +192,7 @@ public final class RepairCommand implements Callable<Integer> {
         }
         out.flush();
         if (doc != null) {
-            run.writeReport(JSON.writeValueAsBytes(doc));
+            run.writeReport(Json.MAPPER.writeValueAsBytes(doc));
         }
         if (run.metrics != null) {
             Metrics m = new Metrics("repair");
@@ -342,13 +345,13 @@ public final class RepairCommand implements Callable<Integer> {
                 CheckCommand.evidence(r.after(), out);
             }
         } else {
-            JSON.writeValue(out, doc);
+            Json.MAPPER.writeValue(out, doc);
             out.println();
         }
         out.flush();
         dev.dockfsck.model.Phases.mark("preen: output");
         if (doc != null) {
-            run.writeReport(JSON.writeValueAsBytes(doc));
+            run.writeReport(Json.MAPPER.writeValueAsBytes(doc));
         }
         if (run.metrics != null) { // the metrics read the plan's annotations: only when they are written
             Metrics m = new Metrics("preen");
@@ -360,7 +363,7 @@ public final class RepairCommand implements Callable<Integer> {
     }
 
     private ObjectNode preenJson(Preener.Result r) {
-        ObjectMapper json = JSON;
+        ObjectMapper json = Json.MAPPER;
         ObjectNode doc = json.createObjectNode();
         doc.put("schema", "dockfsck.repair/v1");
         doc.put("preen", true);
@@ -437,7 +440,7 @@ public final class RepairCommand implements Callable<Integer> {
     }
 
     private ObjectNode json(Repairer.Result r) {
-        ObjectMapper json = JSON;
+        ObjectMapper json = Json.MAPPER;
         ObjectNode root = json.createObjectNode();
         root.put("schema", "dockfsck.repair/v1");
         root.put("dry_run", dryRun);

@@ -105,7 +105,9 @@ public final class LayerDbReader {
         Parsed<String> cacheId = idFile(dir.resolve(Layer.CACHE_ID));
         Parsed<Digest> parent = digestFile(dir.resolve(Layer.PARENT));
         FileKind tarSplit = StoreFiles.kindOf(dir.resolve(Layer.TAR_SPLIT));
-        boolean foreign = StoreFiles.kindOf(dir.resolve(Layer.DESCRIPTOR)) == FileKind.REGULAR;
+        // a foreign layer's descriptor.json, absent from almost every layer: Files.isRegularFile
+        // (the same answer as kindOf == REGULAR) asks without a NoSuchFileException on JDK 20+
+        boolean foreign = java.nio.file.Files.isRegularFile(dir.resolve(Layer.DESCRIPTOR), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         return new Layer(chainId, dir, diff, size, cacheId, parent, tarSplit, foreign);
     }
 

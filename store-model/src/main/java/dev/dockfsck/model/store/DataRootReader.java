@@ -39,12 +39,23 @@ public final class DataRootReader {
         Path imageDir = image.resolve(driver);
         List<StrayEntry> strays = new ArrayList<>();
         List<Path> atomicTmp = new ArrayList<>();
+        // overlay2/ on a thread of its own while this one reads layerdb/ and imagedb/ (independent
+        // trees; ~40% of a 1000-layer read): the results and leftovers are joined in the same order
+        List<Path> overlayTmp = new ArrayList<>();
+        java.util.concurrent.FutureTask<dev.dockfsck.model.overlay.Overlay2> overlayRead = new java.util.concurrent.FutureTask<>(
+                () -> Overlay2Reader.read(real.resolve(driver), overlayTmp));
+        Thread ot = new Thread(overlayRead, "dockfsck-read-overlay2");
+        ot.setDaemon(true);
+        ot.start();
         var layerDb = LayerDbReader.read(imageDir.resolve("layerdb"));
         dev.dockfsck.model.Phases.mark("read: layerdb");
-        var overlay2 = Overlay2Reader.read(real.resolve(driver), atomicTmp);
-        dev.dockfsck.model.Phases.mark("read: overlay2");
-        var imageDb = ImageDbReader.read(imageDir.resolve("imagedb"), atomicTmp);
+        List<Path> imageTmp = new ArrayList<>();
+        var imageDb = ImageDbReader.read(imageDir.resolve("imagedb"), imageTmp);
         dev.dockfsck.model.Phases.mark("read: imagedb");
+        var overlay2 = join(overlayRead);
+        dev.dockfsck.model.Phases.mark("read: overlay2");
+        atomicTmp.addAll(overlayTmp);
+        atomicTmp.addAll(imageTmp);
         if (StoreFiles.notARealDir(imageDir).isEmpty()) {
             AtomicWriteTmp.collect(StoreFiles.list(imageDir).optional().orElse(List.of()),
                     n -> AtomicWriteTmp.isTmpOf(n, Repositories.FILE), atomicTmp);
@@ -66,6 +77,32 @@ public final class DataRootReader {
         }
         return new DataRoot(real, driver, layerDb, overlay2, imageDb, repositories, distribution, containers,
                 volumes, importTmp, atomicTmp, strays);
+    }
+
+    /** The result of a read on another thread; what it threw is thrown here. */
+    private static <T> T join(java.util.concurrent.FutureTask<T> task) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return task.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static Path realRoot(Path root) throws StoreException {
