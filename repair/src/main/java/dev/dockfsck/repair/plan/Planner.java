@@ -57,6 +57,16 @@ public final class Planner {
     }
 
     public static Plan plan(Report report, Options options) {
+        if (report.findings().isEmpty()) {
+            // every pass turns findings into actions: a report without any (a healthy store, the
+            // boot preen's common case) plans nothing, without building the passes' indexes
+            return new Plan(report.store().root().toString(), List.of(), List.of());
+        }
+        return passes(report, options);
+    }
+
+    /** The passes themselves (also for a report without findings: PlannerTest proves they plan nothing then). */
+    static Plan passes(Report report, Options options) {
         PlanContext ctx = new PlanContext(report, options);
         LayerContentPass content = new LayerContentPass(ctx).run();
         LayerMetadataPass layers = new LayerMetadataPass(ctx, content).run();

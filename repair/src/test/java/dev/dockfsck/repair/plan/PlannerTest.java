@@ -77,6 +77,19 @@ class PlannerTest {
     }
 
     @Test
+    void withoutFindingsThePassesPlanNothingEitherSoSkippingThemLosesNothing() throws Exception {
+        Report r = check();
+        assertTrue(r.findings().isEmpty(), r.findings().toString());
+        Map<Digest, List<String>> names = ids.images().values().stream()
+                .collect(Collectors.toMap(StoreIds.ImageIds::imageId, i -> List.of("appstore/" + i.imageId().hex().substring(0, 8) + ":1")));
+        for (Planner.Options o : List.of(new Planner.Options(false, Map.of()), new Planner.Options(true, names))) {
+            Plan full = Planner.passes(r, o);
+            assertTrue(full.isEmpty() && full.kept().isEmpty(), full.actions() + " " + full.kept());
+            assertEquals(full, Planner.plan(r, o));
+        }
+    }
+
+    @Test
     void anEmptyLinkReusesTheShortLinkStillPointingAtItsDir() throws Exception {
         StoreIds.LayerIds base = layer(SampleSet.A, 0);
         Files.write(root.resolve("overlay2").resolve(base.cacheId()).resolve("link"), new byte[0]);
