@@ -1,6 +1,8 @@
 package dev.dockfsck.cli;
 
 import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -36,18 +38,18 @@ final class BootSpecs {
                 .exitCodeListHeading("%nExit codes:%n")
                 .exitCodeList(UsageMessageSpec.keyValuesMap("0:clean (info findings only)", "4:errors or warnings found",
                         "8:operational error (root unreadable, not a Docker root)", "16:usage error"));
-        s.addOption(opt(c, "--root", Path.class, "DIR", Main.DEFAULT_ROOT, "Docker data root (default: ${DEFAULT-VALUE})"));
-        s.addOption(opt(c, "--format", CheckCommand.Format.class, "FORMAT", "text",
+        s.addOption(opt(() -> c.root, v -> c.root = v, "--root", Path.class, "DIR", Main.DEFAULT_ROOT, "Docker data root (default: ${DEFAULT-VALUE})"));
+        s.addOption(opt(() -> c.format, v -> c.format = v, "--format", CheckCommand.Format.class, "FORMAT", "text",
                 "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})"));
-        s.addOption(opt(c, "--jobs", Integer.class, "N", null, "Layers verified at once (default: number of cores)"));
-        s.addOption(opt(c, "--deep", boolean.class, null, null, "Also prove every layer's files: re-assemble each layer tar from "
+        s.addOption(opt(() -> c.jobs, v -> c.jobs = v, "--jobs", Integer.class, "N", null, "Layers verified at once (default: number of cores)"));
+        s.addOption(opt(() -> c.deep, v -> c.deep = v, "--deep", boolean.class, null, null, "Also prove every layer's files: re-assemble each layer tar from "
                 + "tar-split.json.gz and diff/ and compare it with its diffID (reads all layer content)."));
-        s.addOption(opt(c, "--app-store", Path.class, "DIR", null, "Also check the restorable app store (read only): manifests "
+        s.addOption(opt(() -> c.appStore, v -> c.appStore = v, "--app-store", Path.class, "DIR", null, "Also check the restorable app store (read only): manifests "
                 + "and configs always, layer blobs with --deep; and name the app images a damaged unreferenced layer would break on re-load."));
-        s.addOption(opt(c, "--layer", String.class, "CHAINID", null, "With --deep: verify the content of this layer only (sha256:<64 hex>)"));
+        s.addOption(opt(() -> c.layer, v -> c.layer = v, "--layer", String.class, "CHAINID", null, "With --deep: verify the content of this layer only (sha256:<64 hex>)"));
         runOptions(s, c.run);
         ledgerOptions(s, c.ledger);
-        s.addOption(opt(c, "--state-dir", Path.class, "DIR", "/var/lib/dockfsck", "Where --incremental keeps its ledger (default: ${DEFAULT-VALUE})"));
+        s.addOption(opt(() -> c.stateDir, v -> c.stateDir = v, "--state-dir", Path.class, "DIR", "/var/lib/dockfsck", "Where --incremental keeps its ledger (default: ${DEFAULT-VALUE})"));
         c.spec = s;
         return s;
     }
@@ -63,18 +65,18 @@ final class BootSpecs {
                 .exitCodeList(UsageMessageSpec.keyValuesMap("0:clean, nothing to do", "1:errors corrected, store now clean",
                         "4:errors left (kept containers, unrepairable findings)",
                         "8:operational error (live dockerd, unreadable root)", "16:usage error"));
-        s.addOption(opt(c, "--root", Path.class, "DIR", Main.DEFAULT_ROOT, "Docker data root (default: ${DEFAULT-VALUE})"));
-        s.addOption(opt(c, "--deep", boolean.class, null, null, "Also verify every layer's content against its diffID"));
-        s.addOption(opt(c, "--dry-run", boolean.class, null, null, "Print the plan and write nothing"));
-        s.addOption(opt(c, "--force", boolean.class, null, null, "Also remove damaged containers and their read-write layers"));
-        s.addOption(opt(c, "--state-dir", Path.class, "DIR", "/var/lib/dockfsck",
+        s.addOption(opt(() -> c.root, v -> c.root = v, "--root", Path.class, "DIR", Main.DEFAULT_ROOT, "Docker data root (default: ${DEFAULT-VALUE})"));
+        s.addOption(opt(() -> c.deep, v -> c.deep = v, "--deep", boolean.class, null, null, "Also verify every layer's content against its diffID"));
+        s.addOption(opt(() -> c.dryRun, v -> c.dryRun = v, "--dry-run", boolean.class, null, null, "Print the plan and write nothing"));
+        s.addOption(opt(() -> c.force, v -> c.force = v, "--force", boolean.class, null, null, "Also remove damaged containers and their read-write layers"));
+        s.addOption(opt(() -> c.stateDir, v -> c.stateDir = v, "--state-dir", Path.class, "DIR", "/var/lib/dockfsck",
                 "Journal and pending-restore.json (default: ${DEFAULT-VALUE})"));
-        s.addOption(opt(c, "--app-store", Path.class, "DIR", null,
+        s.addOption(opt(() -> c.appStore, v -> c.appStore = v, "--app-store", Path.class, "DIR", null,
                 "Restorable app store, read only (default: /var/sota/reset-apps when it exists)"));
-        s.addOption(opt(c, "--format", CheckCommand.Format.class, "FORMAT", "text",
+        s.addOption(opt(() -> c.format, v -> c.format = v, "--format", CheckCommand.Format.class, "FORMAT", "text",
                 "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})"));
-        s.addOption(opt(c, "--jobs", Integer.class, "N", null, "Layers verified at once (default: number of cores)"));
-        s.addOption(opt(c, "--preen", boolean.class, null, null, "Boot mode (e2fsck -p): do only what cannot lose a healthy object "
+        s.addOption(opt(() -> c.jobs, v -> c.jobs = v, "--jobs", Integer.class, "N", null, "Layers verified at once (default: number of cores)"));
+        s.addOption(opt(() -> c.preen, v -> c.preen = v, "--preen", boolean.class, null, null, "Boot mode (e2fsck -p): do only what cannot lose a healthy object "
                 + "(in-place rewrites proven by a digest, leftovers, link/lower/size fixes); never remove a layer, image "
                 + "or container: those are reported and left for 'dockfsck repair'. Never prompts; one line per action."));
         runOptions(s, c.run);
@@ -98,32 +100,34 @@ final class BootSpecs {
     }
 
     private static void runOptions(CommandSpec s, RunOptions r) {
-        s.addOption(opt(r, "--report", Path.class, "FILE", null,
+        s.addOption(opt(() -> r.report, v -> r.report = v, "--report", Path.class, "FILE", null,
                 "Also write the JSON report to FILE (atomically: a reader never sees half of it)"));
-        s.addOption(opt(r, "--metrics", Path.class, "FILE", null,
+        s.addOption(opt(() -> r.metrics, v -> r.metrics = v, "--metrics", Path.class, "FILE", null,
                 "Write metrics in node_exporter's textfile format to FILE (atomically): findings by code, "
                         + "repairs, bytes reclaimed, duration, exit code, last-success timestamp"));
-        s.addOption(opt(r, new String[] {"-v", "--verbose"}, boolean.class, null, null, "Say more: each finding's evidence, every step"));
-        s.addOption(opt(r, new String[] {"-q", "--quiet"}, boolean.class, null, null, "Say only the outcome (one line) and errors"));
+        s.addOption(opt(() -> r.verbose, v -> r.verbose = v, new String[] {"-v", "--verbose"}, boolean.class, null, null, "Say more: each finding's evidence, every step"));
+        s.addOption(opt(() -> r.quiet, v -> r.quiet = v, new String[] {"-q", "--quiet"}, boolean.class, null, null, "Say only the outcome (one line) and errors"));
     }
 
     private static void ledgerOptions(CommandSpec s, LedgerOptions l) {
-        s.addOption(opt(l, "--incremental", boolean.class, null, null, "With --deep: prove only the layers the ledger in the state dir "
+        s.addOption(opt(() -> l.incremental, v -> l.incremental = v, "--incremental", boolean.class, null, null, "With --deep: prove only the layers the ledger in the state dir "
                 + "does not hold yet (registered layers are immutable: only new ones can be hurt by a power cut), "
                 + "and record the ones proven now"));
-        s.addOption(opt(l, "--full", boolean.class, null, null, "With --incremental: prove every layer again and rewrite the ledger"));
-        s.addOption(opt(l, "--time-budget", Double.class, "SECONDS", null,
+        s.addOption(opt(() -> l.full, v -> l.full = v, "--full", boolean.class, null, null, "With --incremental: prove every layer again and rewrite the ledger"));
+        s.addOption(opt(() -> l.budget, v -> l.budget = v, "--time-budget", Double.class, "SECONDS", null,
                 "With --incremental: stop proving new layers after this long; the rest waits for the next run"));
     }
 
-    private static OptionSpec opt(Object owner, String name, Class<?> type, String label, String dflt, String description) {
-        return opt(owner, new String[] {name}, type, label, dflt, description);
+    private static <T> OptionSpec opt(Supplier<T> get, Consumer<T> set, String name, Class<T> type, String label, String dflt,
+                                      String description) {
+        return opt(get, set, new String[] {name}, type, label, dflt, description);
     }
 
-    private static OptionSpec opt(Object owner, String[] names, Class<?> type, String label, String dflt, String description) {
-        Field f = new Field(owner, names[names.length - 1]);
+    private static <T> OptionSpec opt(Supplier<T> get, Consumer<T> set, String[] names, Class<T> type, String label, String dflt,
+                                      String description) {
+        Binding<T> f = new Binding<>(get, set);
         OptionSpec.Builder b = OptionSpec.builder(names).type(type).description(description).descriptionKey("")
-                .getter(f).setter(f).paramLabel(label != null ? label : "<" + fieldName(f.option) + ">");
+                .getter(f).setter(f).paramLabel(label != null ? label : "<" + fieldName(names[names.length - 1]) + ">");
         if (dflt != null) {
             b.defaultValue(dflt);
         }
@@ -148,117 +152,28 @@ final class BootSpecs {
         return b.toString();
     }
 
-    /** One option's field in its command or mixin, reached without reflection. */
-    private static final class Field implements CommandLine.Model.IGetter, CommandLine.Model.ISetter {
-        private final Object owner;
-        private final String option;
+    /** One option's field in its command or mixin, reached through the accessors given with it, not reflection. */
+    private static final class Binding<T> implements CommandLine.Model.IGetter, CommandLine.Model.ISetter {
+        private final Supplier<T> get;
+        private final Consumer<T> set;
 
-        Field(Object owner, String option) {
-            this.owner = owner;
-            this.option = option;
+        Binding(Supplier<T> get, Consumer<T> set) {
+            this.get = get;
+            this.set = set;
         }
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T> T get() {
-            return (T) read();
+        public <X> X get() {
+            return (X) get.get();
         }
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T> T set(T value) {
-            T old = (T) read();
-            write(value);
+        public <X> X set(X value) {
+            X old = (X) get.get();
+            set.accept((T) value);
             return old;
-        }
-
-        private Object read() {
-            if (owner instanceof CheckCommand c) {
-                return switch (option) {
-                    case "--root" -> c.root;
-                    case "--format" -> c.format;
-                    case "--jobs" -> c.jobs;
-                    case "--deep" -> c.deep;
-                    case "--app-store" -> c.appStore;
-                    case "--layer" -> c.layer;
-                    case "--state-dir" -> c.stateDir;
-                    default -> throw new IllegalStateException(option);
-                };
-            }
-            if (owner instanceof RepairCommand c) {
-                return switch (option) {
-                    case "--root" -> c.root;
-                    case "--deep" -> c.deep;
-                    case "--dry-run" -> c.dryRun;
-                    case "--force" -> c.force;
-                    case "--state-dir" -> c.stateDir;
-                    case "--app-store" -> c.appStore;
-                    case "--format" -> c.format;
-                    case "--jobs" -> c.jobs;
-                    case "--preen" -> c.preen;
-                    default -> throw new IllegalStateException(option);
-                };
-            }
-            if (owner instanceof RunOptions r) {
-                return switch (option) {
-                    case "--report" -> r.report;
-                    case "--metrics" -> r.metrics;
-                    case "--verbose" -> r.verbose;
-                    case "--quiet" -> r.quiet;
-                    default -> throw new IllegalStateException(option);
-                };
-            }
-            LedgerOptions l = (LedgerOptions) owner;
-            return switch (option) {
-                case "--incremental" -> l.incremental;
-                case "--full" -> l.full;
-                case "--time-budget" -> l.budget;
-                default -> throw new IllegalStateException(option);
-            };
-        }
-
-        private void write(Object v) {
-            if (owner instanceof CheckCommand c) {
-                switch (option) {
-                    case "--root" -> c.root = (Path) v;
-                    case "--format" -> c.format = (CheckCommand.Format) v;
-                    case "--jobs" -> c.jobs = (Integer) v;
-                    case "--deep" -> c.deep = (Boolean) v;
-                    case "--app-store" -> c.appStore = (Path) v;
-                    case "--layer" -> c.layer = (String) v;
-                    case "--state-dir" -> c.stateDir = (Path) v;
-                    default -> throw new IllegalStateException(option);
-                }
-            } else if (owner instanceof RepairCommand c) {
-                switch (option) {
-                    case "--root" -> c.root = (Path) v;
-                    case "--deep" -> c.deep = (Boolean) v;
-                    case "--dry-run" -> c.dryRun = (Boolean) v;
-                    case "--force" -> c.force = (Boolean) v;
-                    case "--state-dir" -> c.stateDir = (Path) v;
-                    case "--app-store" -> c.appStore = (Path) v;
-                    case "--format" -> c.format = (CheckCommand.Format) v;
-                    case "--jobs" -> c.jobs = (Integer) v;
-                    case "--preen" -> c.preen = (Boolean) v;
-                    default -> throw new IllegalStateException(option);
-                }
-            } else if (owner instanceof RunOptions r) {
-                switch (option) {
-                    case "--report" -> r.report = (Path) v;
-                    case "--metrics" -> r.metrics = (Path) v;
-                    case "--verbose" -> r.verbose = (Boolean) v;
-                    case "--quiet" -> r.quiet = (Boolean) v;
-                    default -> throw new IllegalStateException(option);
-                }
-            } else {
-                LedgerOptions l = (LedgerOptions) owner;
-                switch (option) {
-                    case "--incremental" -> l.incremental = (Boolean) v;
-                    case "--full" -> l.full = (Boolean) v;
-                    case "--time-budget" -> l.budget = (Double) v;
-                    default -> throw new IllegalStateException(option);
-                }
-            }
         }
     }
 }
