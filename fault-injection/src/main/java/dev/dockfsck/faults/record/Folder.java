@@ -112,10 +112,7 @@ public final class Folder {
      * {@code overlay2/<id>/diff/}: what stays on disk once it is unmounted.
      */
     static String upper(String rel) {
-        if (!rel.startsWith("overlay2/")) {
-            return rel;
-        }
-        int a = rel.indexOf('/', "overlay2/".length());
+        int a = layerDirEnd(rel);
         if (a < 0 || !rel.startsWith("/merged/", a)) {
             return rel;
         }
@@ -124,11 +121,13 @@ public final class Folder {
 
     /** the upper dir a path lies in ({@code overlay2/<id>/diff}), when it was written through merged/ of a container layer */
     private static String upperRoot(String rel) {
-        if (rel == null || !rel.startsWith("overlay2/")) {
-            return null;
-        }
-        int a = rel.indexOf('/', "overlay2/".length());
-        return a > 0 && rel.startsWith("/diff/", a) ? rel.substring(0, a + "/diff".length()) : null;
+        int a = rel == null ? -1 : layerDirEnd(rel);
+        return a >= 0 && rel.startsWith("/diff/", a) ? rel.substring(0, a + "/diff".length()) : null;
+    }
+
+    /** where {@code overlay2/<id>} ends in a path below it (the index of the '/' after the id), else -1 */
+    private static int layerDirEnd(String rel) {
+        return rel.startsWith("overlay2/") ? rel.indexOf('/', "overlay2/".length()) : -1;
     }
 
     /**
