@@ -485,9 +485,10 @@ public final class Campaign {
                 // no trace of the load was left: the agent loads it again, as it would with dockerd alone
                 Dockerd.Result r = d.docker("load", "-i", archiveOf(id).toString());
                 redone = true;
-                if (!r.ok() || !present(d, id)) {
+                Dockerd.Result after = r.ok() ? inspect(d, id) : null;
+                if (after == null || !present(after, id)) {
                     // a load that says "Loaded image" while the image cannot be inspected: say why not
-                    String inspect = r.ok() ? d.docker("image", "inspect", "--format", "{{.Id}}", id.toString()).stderr().strip() : "";
+                    String inspect = after == null ? "" : after.stderr().strip();
                     broken.add("image " + id.shortHex() + " neither restored nor re-loadable: "
                             + (r.ok() ? "docker load said: " + r.stdout().strip() + (inspect.isEmpty() ? "" : "; docker image inspect: " + inspect)
                             : r.stderr().strip() + " " + r.stdout().strip()).strip());
@@ -623,8 +624,16 @@ public final class Campaign {
     }
 
     private static boolean present(Dockerd d, Digest id) {
-        Dockerd.Result r = d.docker("image", "inspect", "--format", "{{.Id}}", id.toString());
-        return r.ok() && r.stdout().strip().equals(id.toString());
+        return present(inspect(d, id), id);
+    }
+
+    private static Dockerd.Result inspect(Dockerd d, Digest id) {
+        return d.docker("image", "inspect", "--format", "{{.Id}}", id.toString());
+    }
+
+    /** whether {@code docker image inspect} found the image by its ID */
+    private static boolean present(Dockerd.Result inspect, Digest id) {
+        return inspect.ok() && inspect.stdout().strip().equals(id.toString());
     }
 
     /** what dockerd logged about a broken store (the lines the sweeps look for) */
