@@ -25,12 +25,16 @@ class StoreFilesReadTest {
 
     @Test
     void readsWholeFilesOfAnySizeUpToTheLimit() throws Exception {
-        byte[] big = new byte[50_000]; // past the first 8 KiB buffer: it grows
-        new Random(7).nextBytes(big);
-        Path p = Files.write(dir.resolve("big"), big);
-        assertArrayEquals(big, StoreFiles.readBytes(p, 1 << 20).optional().orElseThrow());
-        assertArrayEquals(big, StoreFiles.readBytes(p, big.length).optional().orElseThrow(), "exactly the limit");
-        assertEquals(Defect.Kind.TOO_LARGE, StoreFiles.readBytes(p, big.length - 1).failure().orElseThrow().kind());
+        int first = StoreFiles.FIRST_READ;
+        // around the first buffer's size (it grows to the size fstat gives, then doubles) and far past it
+        for (int size : new int[] {1, first - 1, first, first + 1, 2 * first, 2 * first + 1, 8192, 50_000}) {
+            byte[] big = new byte[size];
+            new Random(size).nextBytes(big);
+            Path p = Files.write(dir.resolve("big" + size), big);
+            assertArrayEquals(big, StoreFiles.readBytes(p, 1 << 20).optional().orElseThrow(), size + " bytes");
+            assertArrayEquals(big, StoreFiles.readBytes(p, big.length).optional().orElseThrow(), size + " bytes, exactly the limit");
+            assertEquals(Defect.Kind.TOO_LARGE, StoreFiles.readBytes(p, big.length - 1).failure().orElseThrow().kind(), size + " bytes");
+        }
         Path empty = Files.write(dir.resolve("empty"), new byte[0]);
         assertEquals(0, StoreFiles.readBytes(empty, 10).optional().orElseThrow().length);
     }
