@@ -1,5 +1,6 @@
 package dev.dockfsck.model.store;
 
+import dev.dockfsck.model.Background;
 import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Parsed;
 import dev.dockfsck.model.container.ContainersReader;
@@ -42,17 +43,13 @@ public final class DataRootReader {
         // overlay2/ on a thread of its own while this one reads layerdb/ and imagedb/ (independent
         // trees; ~40% of a 1000-layer read): the results and leftovers are joined in the same order
         List<Path> overlayTmp = new ArrayList<>();
-        java.util.concurrent.FutureTask<dev.dockfsck.model.overlay.Overlay2> overlayRead = new java.util.concurrent.FutureTask<>(
-                () -> Overlay2Reader.read(real.resolve(driver), overlayTmp));
-        Thread ot = new Thread(overlayRead, "dockfsck-read-overlay2");
-        ot.setDaemon(true);
-        ot.start();
+        var overlayRead = Background.start("dockfsck-read-overlay2", () -> Overlay2Reader.read(real.resolve(driver), overlayTmp));
         var layerDb = LayerDbReader.read(imageDir.resolve("layerdb"));
         dev.dockfsck.model.Phases.mark("read: layerdb");
         List<Path> imageTmp = new ArrayList<>();
         var imageDb = ImageDbReader.read(imageDir.resolve("imagedb"), imageTmp);
         dev.dockfsck.model.Phases.mark("read: imagedb");
-        var overlay2 = join(overlayRead);
+        var overlay2 = overlayRead.join();
         dev.dockfsck.model.Phases.mark("read: overlay2");
         atomicTmp.addAll(overlayTmp);
         atomicTmp.addAll(imageTmp);
@@ -77,32 +74,6 @@ public final class DataRootReader {
         }
         return new DataRoot(real, driver, layerDb, overlay2, imageDb, repositories, distribution, containers,
                 volumes, importTmp, atomicTmp, strays);
-    }
-
-    /** The result of a read on another thread; what it threw is thrown here. */
-    private static <T> T join(java.util.concurrent.FutureTask<T> task) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return task.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private static Path realRoot(Path root) throws StoreException {

@@ -1,9 +1,8 @@
 package dev.dockfsck.model.store;
 
+import dev.dockfsck.model.Background;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -20,7 +19,7 @@ import java.util.function.BooleanSupplier;
  * its own, with its own messages.
  */
 public final class Prefetch {
-    private static FutureTask<DataRoot> pending;
+    private static Background<DataRoot> pending;
     private static Path pendingRoot;
 
     private Prefetch() {
@@ -31,12 +30,8 @@ public final class Prefetch {
         if (pending != null) {
             return;
         }
-        FutureTask<DataRoot> task = new FutureTask<>(() -> mayRead.getAsBoolean() ? DataRootReader.read(root) : null);
-        Thread t = new Thread(task, "dockfsck-prefetch");
-        t.setDaemon(true);
-        pending = task;
+        pending = Background.start("dockfsck-prefetch", () -> mayRead.getAsBoolean() ? DataRootReader.read(root) : null);
         pendingRoot = root;
-        t.start();
     }
 
     /**
@@ -45,31 +40,16 @@ public final class Prefetch {
      * read of the root (the check after a repair) reads afresh.
      */
     public static Optional<DataRoot> take(Path root) {
-        FutureTask<DataRoot> task;
+        Background<DataRoot> read;
         synchronized (Prefetch.class) {
             if (pending == null || !pendingRoot.equals(root)) {
                 return Optional.empty();
             }
-            task = pending;
+            read = pending;
             pending = null;
             pendingRoot = null;
         }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return Optional.ofNullable(task.get());
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } catch (ExecutionException e) {
-            return Optional.empty();
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return read.result();
     }
 
     /**
