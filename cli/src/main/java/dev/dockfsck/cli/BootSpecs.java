@@ -134,6 +134,11 @@ final class BootSpecs {
         if (type == boolean.class) {
             b.initialValue(Boolean.FALSE); // as picocli records a field's initial value
         }
+        if (type == Path.class) {
+            // what picocli's built-in converter does (Paths.get), without the reflective call it
+            // makes it through: core reflection spins method handles at its first use (~5 ms of a start)
+            b.converters(v -> Path.of(v));
+        }
         return b.build();
     }
 

@@ -19,6 +19,23 @@ public final class Phases {
         return ON;
     }
 
+    /**
+     * Marks the end of the run ({@code exit}) and prints, when on, each thread's CPU time and the
+     * sampler's summary: the CLI calls it last, before it ends the JVM (which may skip shutdown hooks).
+     */
+    public static void end() {
+        if (ON) {
+            print("exit");
+            threadTimes();
+            Runnable s = samplerSummary;
+            if (s != null) {
+                s.run();
+            }
+        }
+    }
+
+    private static volatile Runnable samplerSummary;
+
     /** Marks the end of phase {@code name}. */
     public static void mark(String name) {
         if (ON) {
@@ -34,7 +51,6 @@ public final class Phases {
             if ("sample".equals(MODE)) {
                 sample(Thread.currentThread());
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(Phases::threadTimes));
         }
         System.err.printf("dockfsck: phase %-28s %7.1f ms (+%.1f) [%s]%n", name, (now - first) / 1e6, (now - last) / 1e6,
                 Thread.currentThread().getName());
@@ -75,7 +91,7 @@ public final class Phases {
         }, "dockfsck-sampler");
         t.setDaemon(true);
         t.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        samplerSummary = () -> {
             synchronized (self) {
                 System.err.println("dockfsck: sampler: " + n[0] + " samples");
                 for (var m : java.util.List.of(self, total)) {
@@ -84,10 +100,10 @@ public final class Phases {
                     System.err.println("  --");
                 }
             }
-        }));
+        };
     }
 
-    /** At exit: the CPU time of each of the process's threads, from /proc (Linux). */
+    /** At the end: the CPU time of each of the process's threads, from /proc (Linux). */
     private static void threadTimes() {
         try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
             StringBuilder b = new StringBuilder("dockfsck: phase thread CPU ms:");
