@@ -3,7 +3,6 @@ package dev.dockfsck.model.fs;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Parsed;
 import java.io.IOException;
@@ -31,19 +30,17 @@ public final class StoreFiles {
     /** dockerd's own metadata files are tiny; anything beyond this is not one of them. */
     public static final long MAX_SMALL_FILE = 64L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private StoreFiles() {
     }
 
     /**
-     * Makes Jackson ready to read the store's JSON: its first use loads and links a few hundred
-     * classes and the JDK's locale data (about 50 ms of a start-up). The CLI calls it on a
-     * background thread at start-up; reading a store without it works the same.
+     * Makes Jackson's parser ready to read the store's JSON ({@link JsonTree}): its first use loads,
+     * links and initializes its classes. The CLI calls it on a background thread at start-up;
+     * reading a store without it works the same.
      */
     public static void warmUp() {
         try {
-            JSON.readTree("{\"warm\":[\"up\",1,true,null,{}]}");
+            JsonTree.parse("{\"warm\":[\"up\",1,2.5,true,null,{}]}".getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {
             throw new IllegalStateException("Jackson cannot read a constant", e);
         }
@@ -244,7 +241,7 @@ public final class StoreFiles {
             return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, ""));
         }
         try {
-            JsonNode n = JSON.readTree(bytes);
+            JsonNode n = JsonTree.parse(bytes);
             if (n == null || n.isMissingNode()) {
                 return Parsed.bad(new Defect(Defect.Kind.EMPTY, p, ""));
             }
