@@ -1,6 +1,5 @@
 package dev.dockfsck.model.layer;
 
-import dev.dockfsck.model.Background;
 import dev.dockfsck.model.Defect;
 import dev.dockfsck.model.Digest;
 import dev.dockfsck.model.Parsed;
@@ -32,7 +31,6 @@ public final class LayerDbReader {
             return new LayerDb(layers, mounts, writeSets, removing, strays);
         }
 
-        List<DirEntry> layerDirs = new ArrayList<>();
         for (DirEntry e : listDirs(layerdb.resolve("sha256"), strays)) {
             if (e.name().endsWith("-removing")) {
                 removing.add(new RemovingDir(e.name(), e.path()));
@@ -43,11 +41,7 @@ public final class LayerDbReader {
                 strays.add(stray(e, chainId.isEmpty() ? "not a chainID" : null));
                 continue;
             }
-            layerDirs.add(e);
-        }
-        // each layer's files are read apart from every other's: on two cores, two halves at once
-        for (Layer l : Background.map("dockfsck-read-layerdb", layerDirs, e -> readLayer(Digest.ofHex(e.name()), e.path()))) {
-            layers.put(l.chainId(), l);
+            layers.put(chainId.get(), readLayer(chainId.get(), e.path()));
         }
         for (DirEntry e : listDirs(layerdb.resolve("mounts"), strays)) {
             if (e.name().endsWith("-removing")) {
