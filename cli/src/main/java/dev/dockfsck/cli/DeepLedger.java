@@ -8,6 +8,7 @@ import dev.dockfsck.checker.ContentVerifier;
 import dev.dockfsck.checker.Finding;
 import dev.dockfsck.checker.Subject;
 import dev.dockfsck.model.Digest;
+import dev.dockfsck.model.fs.JsonTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +35,14 @@ import java.util.TreeMap;
 final class DeepLedger {
     static final String FILE_NAME = "deep-ledger.json";
     static final String SCHEMA = "dockfsck.deep-ledger/v1";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * The mapper that writes a changed ledger, made then: a boot whose ledger already holds every
+     * layer reads it ({@link JsonTree}) and writes nothing, and initializing an ObjectMapper is
+     * ~25 ms of such a start.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     /** What one run did: proven before (skipped), verified now, left for a later run by the budget. */
     record Stats(int skipped, int verified, int deferred, boolean ledgerIgnored) {
@@ -77,7 +85,7 @@ final class DeepLedger {
             return true;
         }
         try {
-            JsonNode doc = JSON.readTree(Files.readAllBytes(file));
+            JsonNode doc = JsonTree.parse(Files.readAllBytes(file));
             if (doc == null || !SCHEMA.equals(doc.path("schema").asText()) || !root.equals(doc.path("root").asText())) {
                 return false;
             }
@@ -97,7 +105,7 @@ final class DeepLedger {
     }
 
     private static String digestOf(JsonNode layers) throws IOException {
-        return Digest.sha256Of(JSON.writeValueAsBytes(layers)).toString();
+        return Digest.sha256Of(JsonTree.bytes(layers)).toString();
     }
 
     /** What a proof of this job covers; null when it cannot be said (then it is always verified). */
@@ -133,6 +141,7 @@ final class DeepLedger {
                 present.add(k);
             }
         }
+        Map<String, String> before = new TreeMap<>(proven);
         proven.keySet().retainAll(present);
         proven.values().removeIf(bad::contains);
         for (ContentVerifier.Job j : verified) {
@@ -141,14 +150,17 @@ final class DeepLedger {
                 proven.put(k, j.layer().chainId().toString());
             }
         }
-        ObjectNode doc = JSON.createObjectNode();
+        if (proven.equals(before) && !ignored && Files.exists(file)) {
+            return; // what it holds is already on disk: no write (and no fsync) at every boot
+        }
+        ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("schema", SCHEMA);
         doc.put("root", root);
-        ArrayNode layers = JSON.createArrayNode();
+        ArrayNode layers = Json.MAPPER.createArrayNode();
         proven.forEach((k, c) -> layers.addObject().put("key", k).put("chain_id", c));
         doc.put("sha256", digestOf(layers));
         doc.set("layers", layers);
-        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
+        AtomicFiles.write(file, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
     }
 
     /**

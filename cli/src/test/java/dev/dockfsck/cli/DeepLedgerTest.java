@@ -1,6 +1,7 @@
 package dev.dockfsck.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dockfsck.fixtures.image.SampleSet;
@@ -64,10 +65,13 @@ class DeepLedgerTest {
         assertEquals(0, first.exit(), first.out());
         assertEquals(0, first.before());
         assertEquals(ab, first.now());
+        Path ledger = ledgerFile();
+        Object written = inode(ledger);
         Outcome second = deep();
         assertEquals(0, second.exit());
         assertEquals(ab, second.before());
         assertEquals(0, second.now(), "an unchanged store deep-verifies zero layers");
+        assertEquals(written, inode(ledger), "an unchanged ledger is not written again (an atomic write is a new inode)");
         builder.load(SampleSet.image(SampleSet.C));
         int added = layers() - ab;
         assertTrue(added > 0);
@@ -75,6 +79,17 @@ class DeepLedgerTest {
         assertEquals(0, third.exit());
         assertEquals(ab, third.before());
         assertEquals(added, third.now(), "only the new load's layers");
+        assertNotEquals(written, inode(ledger), "a ledger that gained layers is written");
+    }
+
+    private Path ledgerFile() throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(state)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("deep-ledger-")).findFirst().orElseThrow();
+        }
+    }
+
+    private static Object inode(Path p) throws java.io.IOException {
+        return java.nio.file.Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
     }
 
     @Test

@@ -76,6 +76,54 @@ public final class JsonTree {
         }
     }
 
+    /**
+     * The compact JSON of {@code tree}: the bytes {@code ObjectMapper.writeValueAsBytes} writes for
+     * it with its defaults (each node as its own {@code serialize} writes it to jackson-core's
+     * generator), without an ObjectMapper.
+     */
+    public static byte[] bytes(JsonNode tree) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.core.JsonGenerator g = FACTORY.createGenerator(out)) {
+            write(g, tree);
+        }
+        return out.toByteArray();
+    }
+
+    /** Recursive: a tree read by {@link #parse} is at most the parser's nesting limit deep. */
+    private static void write(com.fasterxml.jackson.core.JsonGenerator g, JsonNode n) throws IOException {
+        switch (n.getNodeType()) {
+            case OBJECT -> {
+                g.writeStartObject();
+                for (var e : n.properties()) {
+                    g.writeFieldName(e.getKey());
+                    write(g, e.getValue());
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode e : n) {
+                    write(g, e);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(n.textValue());
+            case BOOLEAN -> g.writeBoolean(n.booleanValue());
+            case NULL -> g.writeNull();
+            case NUMBER -> {
+                switch (n.numberType()) {
+                    case INT -> g.writeNumber(n.intValue());
+                    case LONG -> g.writeNumber(n.longValue());
+                    case BIG_INTEGER -> g.writeNumber(n.bigIntegerValue());
+                    case FLOAT -> g.writeNumber(n.floatValue());
+                    case DOUBLE -> g.writeNumber(n.doubleValue());
+                    default -> g.writeNumber(n.decimalValue());
+                }
+            }
+            default -> throw new IOException("a " + n.getNodeType() + " node has no JSON text");
+        }
+    }
+
     /** A scalar node of the kind JsonNodeDeserializer makes for {@code t} by default. */
     private static JsonNode scalar(JsonParser p, JsonToken t) throws IOException {
         switch (t) {

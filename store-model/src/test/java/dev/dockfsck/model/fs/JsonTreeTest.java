@@ -17,7 +17,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
-/** {@link JsonTree} builds the tree ObjectMapper.readTree builds, and fails where it fails. */
+/** {@link JsonTree} builds the tree ObjectMapper.readTree builds, fails where it fails, and writes a tree as the mapper writes it. */
 class JsonTreeTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -31,6 +31,16 @@ class JsonTreeTest {
         }
         byte[] doc = b.toString().getBytes(StandardCharsets.UTF_8);
         sameOutcome(doc);
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(doc);
+        } catch (JsonProcessingException e) {
+            tree = null; // e.g. a number run into what follows it: sameOutcome has compared the failure
+        }
+        if (tree != null && !tree.isMissingNode()) {
+            assertEquals(new String(MAPPER.writeValueAsBytes(tree), StandardCharsets.UTF_8),
+                    new String(JsonTree.bytes(tree), StandardCharsets.UTF_8), "written back as the mapper writes it");
+        }
         sameOutcome(java.util.Arrays.copyOf(doc, r.nextInt(doc.length + 1))); // cut off, as a torn write leaves it
         byte[] garbled = doc.clone();
         String noise = "{}[]:,\"\\ x0-e.\u0000\u00ff";
