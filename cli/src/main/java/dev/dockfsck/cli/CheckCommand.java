@@ -91,9 +91,6 @@ public final class CheckCommand implements Callable<Integer> {
         if (only.isPresent() && store.layerDb().layer(only.get()).isEmpty()) {
             throw new OperationalException("no layer " + only.get() + " is registered in " + store.root());
         }
-        if (deep) {
-            Verifiers.warnIfSlowHashing();
-        }
         Progress progress = Progress.forTerminal(Output.stderr());
         Report report;
         try (dev.dockfsck.model.appstore.AppStore apps = appStore == null ? null : AppStores.openForCheck(appStore)) {

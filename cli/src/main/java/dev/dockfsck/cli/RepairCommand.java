@@ -169,9 +169,6 @@ public final class RepairCommand implements Callable<Integer> {
                     store == null ? Map.of() : AppStores.names(store), ledger.verifiers(stateDir), progress, listener,
                     store == null ? java.util.Optional.empty()
                             : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
-            if (deep) {
-                Verifiers.warnIfSlowHashing();
-            }
             r = repairer.run(root);
         } catch (Repairer.RefusedException e) {
             throw new OperationalException(e.getMessage(), e);
@@ -300,9 +297,6 @@ public final class RepairCommand implements Callable<Integer> {
                     store == null ? Map.of() : AppStores.names(store), ledger.verifiers(stateDir), progress, listener,
                     store == null ? java.util.Optional.empty()
                             : java.util.Optional.of(new dev.dockfsck.repair.apply.AppStoreLayers(store))));
-            if (deep) {
-                Verifiers.warnIfSlowHashing();
-            }
             r = preener.run(root);
             dev.dockfsck.model.Phases.mark("preen: run");
         } catch (Repairer.RefusedException e) {

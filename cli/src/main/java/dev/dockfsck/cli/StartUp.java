@@ -18,7 +18,7 @@ final class StartUp {
     }
 
     static void begin(String... args) {
-        if (hashes(args)) {
+        if (preloadsSha256(args)) {
             Sha256Engine.preload();
         }
         Thread json = new Thread(StoreFiles::warmUp, "dockfsck-json-preload");
@@ -75,7 +75,33 @@ final class StartUp {
         }
     }
 
-    /** Whether a run with these arguments hashes content: the launcher's rule for the foreign flags. */
+    /**
+     * Whether a run links libcrypto's SHA-256 at start-up, on a thread of its own: when it will
+     * hash layer or blob content at once. Not the boot unit's {@code --deep --incremental} (without
+     * {@code --full}): it proves only the layers new since the ledger was written, none on most
+     * boots, and linking costs ~90 ms of CPU that the read and the check then wait for on two
+     * cores; the first hash links it when there is one.
+     */
+    static boolean preloadsSha256(String... args) {
+        boolean deep = false;
+        boolean incremental = false;
+        boolean full = false;
+        for (String a : args) {
+            switch (a) {
+                case "restore", "demo" -> {
+                    return true;
+                }
+                case "--deep" -> deep = true;
+                case "--incremental" -> incremental = true;
+                case "--full" -> full = true;
+                default -> {
+                }
+            }
+        }
+        return deep && (!incremental || full);
+    }
+
+    /** Whether a run with these arguments may hash content: the launcher's rule for the foreign flags. */
     static boolean hashes(String... args) {
         for (String a : args) {
             if (a.equals("--deep") || a.equals("--app-store") || a.startsWith("--app-store=")

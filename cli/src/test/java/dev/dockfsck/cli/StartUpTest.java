@@ -37,6 +37,18 @@ class StartUpTest {
     }
 
     @Test
+    void libcryptoIsLinkedEarlyOnlyForRunsThatHashAtOnce() {
+        assertTrue(StartUp.preloadsSha256("check", "--deep"));
+        assertTrue(StartUp.preloadsSha256("check", "--deep", "--incremental", "--full"), "the weekly verify proves every layer");
+        assertTrue(StartUp.preloadsSha256("restore", "--pending"));
+        assertTrue(StartUp.preloadsSha256("demo"));
+        assertFalse(StartUp.preloadsSha256("repair", "--preen", "--deep", "--incremental", "--time-budget", "60"),
+                "the boot unit proves only what the ledger lacks");
+        assertFalse(StartUp.preloadsSha256("repair", "--preen", "--app-store", "/srv/apps"), "a repair hashes no blob of the app store");
+        assertFalse(StartUp.preloadsSha256("check", "--root", "/r"));
+    }
+
+    @Test
     void theStoreIsReadEarlyForCheckAndRepairOnTheirRoot() {
         assertEquals(Path.of("/srv/docker"), StartUp.rootOf("repair", "--preen", "--root", "/srv/docker", "--state-dir", "/s"));
         assertEquals(Path.of("/srv/docker"), StartUp.rootOf("check", "--root=/srv/docker", "--format", "json"));
