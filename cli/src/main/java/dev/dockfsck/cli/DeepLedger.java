@@ -141,16 +141,16 @@ final class DeepLedger {
                 present.add(k);
             }
         }
-        Map<String, String> before = new TreeMap<>(proven);
-        proven.keySet().retainAll(present);
-        proven.values().removeIf(bad::contains);
+        boolean changed = proven.keySet().retainAll(present);
+        changed |= proven.values().removeIf(bad::contains);
         for (ContentVerifier.Job j : verified) {
             String k = key(j);
-            if (k != null && !bad.contains(j.layer().chainId().toString())) {
-                proven.put(k, j.layer().chainId().toString());
+            String chainId = j.layer().chainId().toString();
+            if (k != null && !bad.contains(chainId)) {
+                changed |= !chainId.equals(proven.put(k, chainId));
             }
         }
-        if (proven.equals(before) && !ignored && Files.exists(file)) {
+        if (!changed && !ignored && Files.exists(file)) {
             return; // what it holds is already on disk: no write (and no fsync) at every boot
         }
         ObjectNode doc = Json.MAPPER.createObjectNode();
